@@ -1,0 +1,53 @@
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import models
+
+
+class AccountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, organization_id: UUID, account_id: UUID) -> models.Account | None:
+        result = await self.session.execute(
+            select(models.Account).where(
+                models.Account.organization_id == organization_id, models.Account.id == account_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def list_all(self, organization_id: UUID, only: UUID | None = None) -> list[models.Account]:
+        statement = select(models.Account).where(models.Account.organization_id == organization_id)
+        if only is not None:
+            statement = statement.where(models.Account.id == only)
+        result = await self.session.execute(statement.order_by(models.Account.created_at, models.Account.id))  # type: ignore[arg-type]
+        return list(result.scalars())
+
+    async def add(self, account: models.Account) -> models.Account:
+        self.session.add(account)
+        await self.session.flush()
+        return account
+
+    async def organization_list_id(self, organization_id: UUID) -> UUID:
+        result = await self.session.execute(
+            select(models.OptOutList.id).where(
+                models.OptOutList.organization_id == organization_id,
+                models.OptOutList.account_id.is_(None),  # type: ignore[union-attr]
+            )
+        )
+        return result.scalar_one()
+
+    async def own_list_id(self, organization_id: UUID, account_id: UUID) -> UUID | None:
+        result = await self.session.execute(
+            select(models.OptOutList.id).where(
+                models.OptOutList.organization_id == organization_id, models.OptOutList.account_id == account_id
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def add_list(self, opt_out_list: models.OptOutList) -> UUID:
+        self.session.add(opt_out_list)
+        await self.session.flush()
+        return opt_out_list.id

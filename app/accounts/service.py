@@ -1,0 +1,104 @@
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import models, tokens
+from app.accounts.repository import AccountRepository
+from app.auth.actor import Actor
+from app.enums import ContactOptOutEffect, OptOutScope, Role
+from app.errors import InvalidInput, NotFound
+from app.ids import encode
+
+_UNSET = object()
+
+
+@dataclass
+class AccountChanges:
+    opt_out_scope: OptOutScope | None = None
+    default_country: str | None | object = _UNSET  # None clears it
+    on_opt_out: ContactOptOutEffect | None = None
+    send_confirmation: bool | None = None
+
+
+def _clean_name(name: str) -> str:
+    clean = name.strip()
+    if not clean or len(clean) > 200:
+        raise InvalidInput(f'"{name}" is not a valid account name (1 to 200 characters).', field="name")
+    return clean
+
+
+class AccountService:
+    async def get(self, session: AsyncSession, actor: Actor, account_id: UUID, *, field: str = "accountId") -> models.Account:
+        """The account if this key may see it; a foreign account answers exactly as a missing one."""
+        account = None
+        if actor.can_see_account(account_id):
+            account = await AccountRepository(session).get(actor.organization_id, account_id)
+        if account is None:
+            raise NotFound(f'Account "{encode("Account", account_id)}" does not exist.', field=field)
+        return account
+
+    async def find(self, session: AsyncSession, actor: Actor, account_id: UUID) -> models.Account | None:
+        if not actor.can_see_account(account_id):
+            return None
+        return await AccountRepository(session).get(actor.organization_id, account_id)
+
+    async def list_visible(self, session: AsyncSession, actor: Actor) -> list[models.Account]:
+        return await AccountRepository(session).list_all(actor.organization_id, only=actor.account_id)
+
+    async def create(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        *,
+        name: str,
+        opt_out_scope: OptOutScope = OptOutScope.ORGANIZATION,
+        default_country: str | None = None,
+    ) -> models.Account:
+        actor.require(Role.ADMIN, what="create accounts")
+        actor.require_organization_key(what="create accounts")
+        clean_name = _clean_name(name)
+        country = tokens.normalise_country(default_country, field="defaultCountry") if default_country else None
+        repository = AccountRepository(session)
+        account = models.Account(
+            organization_id=actor.organization_id,
+            name=clean_name,
+            opt_out_scope=opt_out_scope.value,
+            default_country=country,
+            list_id=await repository.organization_list_id(actor.organization_id),
+        )
+        if opt_out_scope is OptOutScope.ACCOUNT:
+            account.list_id = await repository.add_list(
+                models.OptOutList(organization_id=actor.organization_id, account_id=account.id)
+            )
+        return await repository.add(account)
+
+    async def update(self, session: AsyncSession, actor: Actor, account_id: UUID, changes: AccountChanges) -> models.Account:
+        actor.require(Role.ADMIN, what="change account settings")
+        account = await self.get(session, actor, account_id, field="id")
+        repository = AccountRepository(session)
+        if changes.default_country is not _UNSET:
+            country = changes.default_country
+            account.default_country = (
+                tokens.normalise_country(country, field="defaultCountry") if isinstance(country, str) and country else None
+            )
+        if changes.on_opt_out is not None:
+            account.on_opt_out = changes.on_opt_out.value
+        if changes.send_confirmation is not None:
+            account.send_confirmation = changes.send_confirmation
+        if changes.opt_out_scope is not None and changes.opt_out_scope.value != account.opt_out_scope:
+            account.opt_out_scope = changes.opt_out_scope.value
+            if changes.opt_out_scope is OptOutScope.ACCOUNT:
+                # Switching back and forth reuses the account's own list: its opt-outs are kept for ever.
+                own = await repository.own_list_id(actor.organization_id, account.id)
+                account.list_id = own or await repository.add_list(
+                    models.OptOutList(organization_id=actor.organization_id, account_id=account.id)
+                )
+            else:
+                account.list_id = await repository.organization_list_id(actor.organization_id)
+        session.add(account)
+        await session.flush()
+        return account
+
+
+account_service = AccountService()

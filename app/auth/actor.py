@@ -1,0 +1,28 @@
+from dataclasses import dataclass
+from uuid import UUID
+
+from app.enums import Role
+from app.errors import Forbidden
+
+_WHAT = {Role.WRITER: "change data", Role.ADMIN: "administer the organization"}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who is calling: the API key's organization, optional account, and role."""
+
+    organization_id: UUID
+    role: Role
+    key_id: UUID | None = None
+    account_id: UUID | None = None  # set: the key sees this one account only
+
+    def require(self, role: Role, *, what: str | None = None) -> None:
+        if self.role.rank < role.rank:
+            raise Forbidden(f"This API key's role ({self.role}) cannot {what or _WHAT[role]}.")
+
+    def require_organization_key(self, *, what: str) -> None:
+        if self.account_id is not None:
+            raise Forbidden(f"An account-scoped API key cannot {what}.")
+
+    def can_see_account(self, account_id: UUID) -> bool:
+        return self.account_id is None or self.account_id == account_id

@@ -1,0 +1,73 @@
+import time
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import models
+from app.auth import keys
+from app.auth.actor import Actor
+from app.auth.repository import ApiKeyRepository
+from app.enums import Role
+from app.errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    key: str
+    model: models.ApiKey
+
+
+class ApiKeyService:
+    """Creates and resolves API keys. Resolved keys are cached briefly: every request needs one."""
+
+    CACHE_SECONDS = 10.0
+
+    def __init__(self, pepper: str) -> None:
+        self.pepper = pepper
+        self._cache: dict[bytes, tuple[float, Actor]] = {}
+
+    async def create(
+        self, session: AsyncSession, *, organization_id: UUID, role: str, account_id: UUID | None = None
+    ) -> CreatedKey:
+        try:
+            parsed_role = Role(role)
+        except ValueError:
+            raise InvalidInput(f'"{role}" is not a role: use admin, writer or reader.', field="role") from None
+        repository = ApiKeyRepository(session)
+        if not await repository.organization_exists(organization_id):
+            raise NotFound(f'Organization "{organization_id}" does not exist.', field="org")
+        if account_id is not None:
+            from app.accounts.repository import AccountRepository
+
+            if await AccountRepository(session).get(organization_id, account_id) is None:
+                raise NotFound(f'Account "{account_id}" does not exist in this organization.', field="account")
+        key = keys.generate()
+        model = models.ApiKey(
+            organization_id=organization_id,
+            account_id=account_id,
+            role=parsed_role.value,
+            key_hash=keys.hash_key(key, self.pepper),
+            key_prefix=keys.display_prefix(key),
+        )
+        await repository.add(model)
+        return CreatedKey(key=key, model=model)
+
+    async def resolve(self, sessionmaker: async_sessionmaker[AsyncSession], key: str) -> Actor | None:
+        key_hash = keys.hash_key(key, self.pepper)
+        now = time.monotonic()
+        cached = self._cache.get(key_hash)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with sessionmaker() as session:
+            model = await ApiKeyRepository(session).get_active_by_hash(key_hash)
+        if model is None:
+            self._cache.pop(key_hash, None)
+            return None
+        actor = Actor(
+            organization_id=model.organization_id, role=Role(model.role), key_id=model.id, account_id=model.account_id
+        )
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[key_hash] = (now + self.CACHE_SECONDS, actor)
+        return actor

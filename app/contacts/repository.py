@@ -1,0 +1,63 @@
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import models
+
+
+class ContactRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, contact: models.Contact) -> models.Contact:
+        self.session.add(contact)
+        await self.session.flush()
+        return contact
+
+    async def ids_in_account(self, organization_id: UUID, account_id: UUID, contact_ids: Sequence[UUID]) -> set[UUID]:
+        result = await self.session.execute(
+            select(models.Contact.id).where(
+                models.Contact.organization_id == organization_id,
+                models.Contact.account_id == account_id,
+                models.Contact.id.in_(list(contact_ids)),  # type: ignore[attr-defined]
+            )
+        )
+        return set(result.scalars())
+
+    async def page(
+        self, organization_id: UUID, account_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
+    ) -> list[models.Contact]:
+        contact = models.Contact
+        statement = select(contact).where(contact.organization_id == organization_id, contact.account_id == account_id)
+        if after is not None:
+            statement = statement.where(tuple_(contact.created_at, contact.id) > tuple_(*after))
+        statement = statement.order_by(contact.created_at, contact.id).limit(limit)  # type: ignore[arg-type]
+        return list((await self.session.execute(statement)).scalars())
+
+    async def count(self, organization_id: UUID, account_id: UUID) -> int:
+        contact = models.Contact
+        result = await self.session.execute(
+            select(func.count()).where(contact.organization_id == organization_id, contact.account_id == account_id)
+        )
+        return int(result.scalar_one())
+
+    async def with_tokens(
+        self, organization_id: UUID, account_id: UUID, *, msisdn: str | None, email: str | None
+    ) -> list[models.Contact]:
+        contact = models.Contact
+        matches = []
+        if msisdn is not None:
+            matches.append(contact.msisdn == msisdn)
+        if email is not None:
+            matches.append(contact.email == email)
+        if not matches:
+            return []
+        result = await self.session.execute(
+            select(contact).where(
+                and_(contact.organization_id == organization_id, contact.account_id == account_id, or_(*matches))
+            )
+        )
+        return list(result.scalars())

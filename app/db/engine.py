@@ -1,0 +1,19 @@
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.db.urls import sqlalchemy_url
+
+
+def build_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
+    return create_async_engine(
+        sqlalchemy_url(database_url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+        # Reconnects after a database restart: a dropped connection is discarded, not reused.
+        pool_recycle=3600,
+        connect_args={"server_settings": {"application_name": "stoplist"}},
+    )
+
+
+def build_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,78 @@
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import models
+
+
+class GroupRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, organization_id: UUID, group_id: UUID) -> models.Group | None:
+        result = await self.session.execute(
+            select(models.Group).where(models.Group.organization_id == organization_id, models.Group.id == group_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def get_many(self, organization_id: UUID, group_ids: Sequence[UUID]) -> list[models.Group]:
+        result = await self.session.execute(
+            select(models.Group).where(
+                models.Group.organization_id == organization_id,
+                models.Group.id.in_(list(group_ids)),  # type: ignore[attr-defined]
+            )
+        )
+        return list(result.scalars())
+
+    async def name_taken(self, organization_id: UUID, account_id: UUID, name: str) -> bool:
+        result = await self.session.execute(
+            select(models.Group.id).where(
+                models.Group.organization_id == organization_id,
+                models.Group.account_id == account_id,
+                models.Group.name == name,
+            )
+        )
+        return result.first() is not None
+
+    async def add(self, group: models.Group) -> models.Group:
+        self.session.add(group)
+        await self.session.flush()
+        return group
+
+    async def list_for_account(self, organization_id: UUID, account_id: UUID) -> list[models.Group]:
+        result = await self.session.execute(
+            select(models.Group)
+            .where(models.Group.organization_id == organization_id, models.Group.account_id == account_id)
+            .order_by(models.Group.name)
+        )
+        return list(result.scalars())
+
+    async def member_counts(self, organization_id: UUID, group_ids: Sequence[UUID]) -> dict[UUID, int]:
+        member = models.GroupMember
+        result = await self.session.execute(
+            select(member.group_id, func.count())
+            .where(member.organization_id == organization_id, member.group_id.in_(list(group_ids)))  # type: ignore[attr-defined]
+            .group_by(member.group_id)
+        )
+        return {group_id: count for group_id, count in result.tuples()}
+
+    async def add_members(self, organization_id: UUID, group_id: UUID, contact_ids: Sequence[UUID]) -> None:
+        if not contact_ids:
+            return
+        rows = [{"organization_id": organization_id, "group_id": group_id, "contact_id": c} for c in contact_ids]
+        await self.session.execute(insert(models.GroupMember).values(rows).on_conflict_do_nothing())
+
+    async def groups_of_contacts(
+        self, organization_id: UUID, contact_ids: Sequence[UUID]
+    ) -> list[tuple[UUID, models.Group]]:
+        member = models.GroupMember
+        result = await self.session.execute(
+            select(member.contact_id, models.Group)
+            .join(models.Group, models.Group.id == member.group_id)  # type: ignore[arg-type]
+            .where(member.organization_id == organization_id, member.contact_id.in_(list(contact_ids)))  # type: ignore[attr-defined]
+            .order_by(models.Group.name)
+        )
+        return [(contact_id, group) for contact_id, group in result.tuples()]

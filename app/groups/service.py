@@ -1,0 +1,94 @@
+from collections.abc import Sequence
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import models
+from app.accounts.service import account_service
+from app.auth.actor import Actor
+from app.enums import Role
+from app.errors import Duplicate, InvalidInput, NotFound, TooMany
+from app.groups.repository import GroupRepository
+from app.ids import encode
+
+MAX_CONTACTS_PER_CALL = 10_000
+
+
+class GroupService:
+    async def get(self, session: AsyncSession, actor: Actor, group_id: UUID, *, field: str = "groupId") -> models.Group:
+        group = await GroupRepository(session).get(actor.organization_id, group_id)
+        if group is None or not actor.can_see_account(group.account_id):
+            raise NotFound(f'Group "{encode("Group", group_id)}" does not exist.', field=field)
+        return group
+
+    async def get_for_account(
+        self, session: AsyncSession, actor: Actor, account: models.Account, group_ids: Sequence[UUID], *, field: str
+    ) -> list[models.Group]:
+        """The account's groups with these ids, in the given order; any other id is NotFound."""
+        found = {g.id: g for g in await GroupRepository(session).get_many(actor.organization_id, group_ids)}
+        groups = []
+        for index, group_id in enumerate(group_ids):
+            group = found.get(group_id)
+            if group is None or group.account_id != account.id:
+                raise NotFound(
+                    f'Group "{encode("Group", group_id)}" does not exist in this account.', field=f"{field}.{index}"
+                )
+            groups.append(group)
+        return groups
+
+    async def list_for_account(self, session: AsyncSession, actor: Actor, account_id: UUID) -> list[models.Group]:
+        account = await account_service.get(session, actor, account_id)
+        return await GroupRepository(session).list_for_account(actor.organization_id, account.id)
+
+    async def member_counts(self, session: AsyncSession, actor: Actor, group_ids: Sequence[UUID]) -> dict[UUID, int]:
+        return await GroupRepository(session).member_counts(actor.organization_id, group_ids)
+
+    async def create(
+        self, session: AsyncSession, actor: Actor, *, account_id: UUID, name: str, bypass_opt_out: bool
+    ) -> models.Group:
+        actor.require(Role.WRITER)
+        if bypass_opt_out:
+            # Sending to opted-out people is a compliance decision, not an editing one.
+            actor.require(Role.ADMIN, what="create a group that bypasses opt-outs")
+        account = await account_service.get(session, actor, account_id)
+        clean = name.strip()
+        if not clean or len(clean) > 200:
+            raise InvalidInput(f'"{name}" is not a valid group name (1 to 200 characters).', field="name")
+        repository = GroupRepository(session)
+        if await repository.name_taken(actor.organization_id, account.id, clean):
+            raise Duplicate(f'This account already has a group named "{clean}".', field="name")
+        return await repository.add(
+            models.Group(organization_id=actor.organization_id, account_id=account.id, name=clean, bypass_opt_out=bypass_opt_out)
+        )
+
+    async def set_bypass(self, session: AsyncSession, actor: Actor, group_id: UUID, bypass_opt_out: bool) -> models.Group:
+        actor.require(Role.ADMIN, what="change whether a group bypasses opt-outs")
+        group = await self.get(session, actor, group_id)
+        group.bypass_opt_out = bypass_opt_out
+        session.add(group)
+        await session.flush()
+        return group
+
+    async def add_contacts(
+        self, session: AsyncSession, actor: Actor, group_id: UUID, contact_ids: Sequence[UUID]
+    ) -> models.Group:
+        from app.contacts.repository import ContactRepository
+
+        actor.require(Role.WRITER)
+        if len(contact_ids) > MAX_CONTACTS_PER_CALL:
+            raise TooMany(
+                f"{len(contact_ids)} contacts in one call; at most {MAX_CONTACTS_PER_CALL} are allowed.", field="contactIds"
+            )
+        group = await self.get(session, actor, group_id)
+        unique_ids = list(dict.fromkeys(contact_ids))
+        known = await ContactRepository(session).ids_in_account(actor.organization_id, group.account_id, unique_ids)
+        for index, contact_id in enumerate(contact_ids):
+            if contact_id not in known:
+                raise NotFound(
+                    f'Contact "{encode("Contact", contact_id)}" does not exist in this account.', field=f"contactIds.{index}"
+                )
+        await GroupRepository(session).add_members(actor.organization_id, group.id, unique_ids)
+        return group
+
+
+group_service = GroupService()

@@ -1,0 +1,28 @@
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration from the environment; names as in http-contract.md."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
+
+    DATABASE_URL: str | None = None  # None -> the embedded PostgreSQL in STOPLIST_DATA_DIR
+    STOPLIST_DATA_DIR: Path = Path(".stoplist")
+    STOPLIST_PUBLIC_URL: str | None = None
+    # Mixed into every API key hash, so a stolen database alone cannot confirm guessed keys.
+    STOPLIST_API_KEY_PEPPER: SecretStr = SecretStr("")
+    STOPLIST_DB_POOL_SIZE: int = 20
+    STOPLIST_MAX_QUERY_DEPTH: int = 10
+    STOPLIST_MAX_ALIASES: int = 30
+    STOPLIST_MAX_TOKENS: int = 2_000
+    STOPLIST_MAX_BODY_BYTES: int = 4 * 1024 * 1024
+    STOPLIST_LOG_LEVEL: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
