@@ -12,7 +12,7 @@ from app.accounts.repository import AccountRepository
 from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.enums import Channel, OptOutAction, OptOutSource, Role, TokenType
-from app.errors import DomainError, IdempotencyKeyReused, InvalidInput, TooMany
+from app.errors import DomainError, IdempotencyKeyReused, InvalidCursor, InvalidInput, TooMany
 from app.opt_outs.repository import OPT_IN, OPT_OUT, OptOutRepository
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
 
@@ -49,6 +49,15 @@ class TokenStatus:
     since: datetime | None = None
     reason: str | None = None
     error: DomainError | None = None
+
+
+def event_cursor_value(cursor: str | None, *, field: str = "after") -> int | None:
+    """Event cursors are the event's position in the history: a plain decimal number."""
+    if cursor is None:
+        return None
+    if not cursor.isdigit() or len(cursor) > 19:
+        raise InvalidCursor(f'"{cursor}" is not an event cursor.', field=field)
+    return int(cursor)
 
 
 class OptOutService:
@@ -257,15 +266,10 @@ class OptOutService:
         self, session: AsyncSession, actor: Actor, *, account_id: UUID, token: str, first: int | None, after: str | None
     ) -> Page[models.OptOutEvent]:
         size = page_size(first)
-        key = decode_cursor("history", after, 1)
+        after_id = event_cursor_value(after)
         list_id, normalised = await self._history_target(session, actor, account_id, token)
-        after_id = key[0] if key and isinstance(key[0], int) else None
-        if key and after_id is None:
-            from app.errors import InvalidCursor
-
-            raise InvalidCursor(f'"{after}" is not a cursor of this list.', field="after")
         rows = await OptOutRepository(session).history_page(list_id, normalised, after=after_id, limit=size + 1)
-        return build_page(rows, size, lambda e: encode_cursor("history", [e.id]))
+        return build_page(rows, size, lambda e: str(e.id))
 
     async def count_history(self, session: AsyncSession, actor: Actor, *, account_id: UUID, token: str) -> int:
         list_id, normalised = await self._history_target(session, actor, account_id, token)

@@ -1,0 +1,143 @@
+"""stoplist serve | migrate | org create | key create"""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app import ids
+from app.auth.service import ApiKeyService
+from app.db import migrate
+from app.db.database import database_url
+from app.db.engine import build_engine, build_sessionmaker
+from app.db.urls import redacted
+from app.errors import DomainError
+from app.organizations.service import organization_service
+from app.settings import Settings, get_settings
+
+T = TypeVar("T")
+logger = logging.getLogger("stoplist")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stoplist", description="Stoplist: opt-out (suppression list) service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="apply pending migrations, then serve GraphQL and HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+
+    commands.add_parser("migrate", help="apply pending migrations and exit")
+
+    org = commands.add_parser("org", help="organizations").add_subparsers(dest="action", required=True)
+    org_create = org.add_parser("create", help="create an organization and its first admin API key")
+    org_create.add_argument("name")
+    org_create.add_argument("--json", action="store_true", help="print JSON")
+
+    key = commands.add_parser("key", help="API keys").add_subparsers(dest="action", required=True)
+    key_create = key.add_parser("create", help="create another API key")
+    key_create.add_argument("--org", required=True, help="organization id (org_...)")
+    key_create.add_argument("--account", help="limit the key to one account (acc_...)")
+    key_create.add_argument("--role", required=True, choices=["admin", "writer", "reader"])
+    key_create.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    settings = get_settings()
+    logging.basicConfig(level=settings.STOPLIST_LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "serve":
+            serve(settings, host=args.host, port=args.port, workers=args.workers)
+        elif args.command == "migrate":
+            with database_url(settings) as url:
+                migrate.upgrade(url)
+                print(f"Database at {redacted(url)} is up to date.")
+        elif args.command == "org":
+            create_organization(settings, args.name, as_json=args.json)
+        elif args.command == "key":
+            create_key(settings, org=args.org, account=args.account, role=args.role, as_json=args.json)
+    except DomainError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    if workers < 1:
+        print(f"error: --workers is {workers}; it must be at least 1.", file=sys.stderr)
+        sys.exit(2)
+    with database_url(settings) as url:
+        migrate.upgrade(url)
+        # Workers (and this process) read the resolved URL: they join the embedded server, never start one.
+        os.environ["DATABASE_URL"] = url
+        get_settings.cache_clear()
+        logger.info("serving on http://%s:%d/graphql (database %s)", host, port, redacted(url))
+        uvicorn.run(
+            "app.main:app_factory",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.STOPLIST_LOG_LEVEL.lower(),
+            ws="websockets-sansio",
+        )
+
+
+def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    with database_url(settings) as url:
+        migrate.upgrade(url)
+
+        async def run() -> T:
+            engine = build_engine(url, pool_size=1)
+            try:
+                async with build_sessionmaker(engine).begin() as session:
+                    return await work(session)
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(run())
+
+
+def create_organization(settings: Settings, name: str, *, as_json: bool) -> None:
+    keys = ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value())
+    created = _with_session(settings, lambda s: organization_service.create(s, keys, name=name))
+    organization_id = ids.encode("Organization", created.organization.id)
+    if as_json:
+        _print_json(
+            {"organization": {"id": organization_id, "name": created.organization.name}, "apiKey": created.admin_key.key}
+        )
+        return
+    print(f'Organization "{created.organization.name}" created: {organization_id}')
+    print(f"Admin API key (shown once, store it now): {created.admin_key.key}")
+
+
+def create_key(settings: Settings, *, org: str, account: str | None, role: str, as_json: bool) -> None:
+    keys = ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value())
+    organization_id = ids.decode("Organization", org, field="org")
+    account_id = ids.decode("Account", account, field="account") if account else None
+    created = _with_session(
+        settings, lambda s: keys.create(s, organization_id=organization_id, role=role, account_id=account_id)
+    )
+    if as_json:
+        _print_json({"apiKey": created.key, "role": role, "organizationId": org, "accountId": account})
+        return
+    scope = f"account {account}" if account else f"organization {org}"
+    print(f"{role.capitalize()} API key for {scope} (shown once, store it now): {created.key}")
+
+
+def _print_json(value: dict[str, Any]) -> None:
+    print(json.dumps(value))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""create_app(settings): the one place that wires the adapters to the services."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import TypedDict
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Route, WebSocketRoute
+
+from app.auth.service import ApiKeyService
+from app.db.engine import build_engine, build_sessionmaker
+from app.http.health import healthz
+from app.http.limits import BodySizeLimit
+from app.opt_outs.service import opt_out_service
+from app.settings import Settings, get_settings
+from graphql_schema.schema import build_schema
+from graphql_schema.view import StoplistGraphQL
+
+logger = logging.getLogger("stoplist")
+
+PURGE_INTERVAL_SECONDS = 3600
+
+
+class State(TypedDict):
+    sessionmaker: async_sessionmaker[AsyncSession]
+    api_keys: ApiKeyService
+
+
+async def _purge_idempotency_keys(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    while True:
+        try:
+            async with sessionmaker.begin() as session:
+                await opt_out_service.purge_idempotency_keys(session)
+        except Exception:  # a failed purge must not stop the service; it runs again next hour
+            logger.exception("purging expired idempotency keys failed")
+        await asyncio.sleep(PURGE_INTERVAL_SECONDS)
+
+
+def create_app(settings: Settings, database_url: str) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        engine = build_engine(database_url, pool_size=settings.STOPLIST_DB_POOL_SIZE)
+        sessionmaker = build_sessionmaker(engine)
+        purge = asyncio.create_task(_purge_idempotency_keys(sessionmaker))
+        try:
+            yield {
+                "sessionmaker": sessionmaker,
+                "api_keys": ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value()),
+            }
+        finally:
+            purge.cancel()
+            await engine.dispose()
+
+    graphql = StoplistGraphQL(build_schema(settings), graphql_ide="graphiql")
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        middleware=[Middleware(BodySizeLimit, max_bytes=settings.STOPLIST_MAX_BODY_BYTES)],
+        lifespan=lifespan,
+    )
+
+
+def app_factory() -> Starlette:
+    """For uvicorn workers: `stoplist serve` has already set DATABASE_URL (to the embedded server if need be)."""
+    settings = get_settings()
+    if not settings.DATABASE_URL:
+        raise RuntimeError("DATABASE_URL is not set; start the service with `stoplist serve`.")
+    return create_app(settings, settings.DATABASE_URL)

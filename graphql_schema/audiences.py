@@ -1,0 +1,70 @@
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Self
+
+import strawberry
+
+from app.audiences.service import MAX_GROUPS, AudienceCounts, AudienceMember as Member, AudienceQuery, audience_service
+from graphql_schema import ids
+from graphql_schema.context import Info
+from graphql_schema.enums import Channel, Purpose
+from graphql_schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, edges_of, once
+
+
+@strawberry.type(description="A recipient of a campaign: one per token, however many contacts share it.")
+class AudienceMember:
+    contact_id: strawberry.ID = strawberry.field(description="The first contact (by id) in the groups with this token.")
+    token: str = strawberry.field(description="The address to send to: E.164 or e-mail.")
+    via_bypass_group: bool = strawberry.field(
+        description="True when the token is opted out and is included only because a requested group bypasses opt-outs."
+    )
+
+    @classmethod
+    def from_member(cls, member: Member) -> Self:
+        return cls(
+            contact_id=ids.encode("Contact", member.contact_id), token=member.token, via_bypass_group=member.via_bypass_group
+        )
+
+
+@strawberry.type(description="A page of an audience, in token order.")
+class AudienceConnection(Connection[AudienceMember]):
+    counts: strawberry.Private[Callable[[], Awaitable[AudienceCounts]]]
+
+    @strawberry.field(description="How many opted-out tokens of the groups were left out.")
+    async def suppressed_count(self) -> int:
+        counts = await self.counts()
+        return counts.suppressed
+
+
+@strawberry.type
+class AudienceQueryType:
+    @strawberry.field(
+        description="Members of the groups who may receive a message of this purpose on this channel: members with a "
+        "token for the channel, deduplicated by token, minus tokens opted out in the account's list, plus members "
+        "reached through a requested bypassOptOut group. TRANSACTIONAL is never filtered. "
+        f"At most {MAX_GROUPS} groups."
+    )
+    async def audience(
+        self,
+        info: Info,
+        account_id: strawberry.ID,
+        group_ids: list[strawberry.ID],
+        channel: Channel,
+        purpose: Purpose = Purpose.PROMOTIONAL,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
+    ) -> AudienceConnection:
+        actor = info.context.actor
+        query = AudienceQuery(
+            account_id=ids.decode("Account", account_id, field="accountId"),
+            group_ids=ids.decode_many("Group", group_ids, field="groupIds"),
+            channel=channel,
+            purpose=purpose,
+        )
+        page = await info.context.read(lambda s: audience_service.page(s, actor, query, first=first, after=after))
+        edges, page_info = edges_of(page, AudienceMember.from_member)
+        counts = once(lambda: info.context.read(lambda s: audience_service.counts(s, actor, query)))
+
+        async def total() -> int:
+            return (await counts()).total
+
+        return AudienceConnection(edges=edges, page_info=page_info, count_total=total, counts=counts)

@@ -1,0 +1,38 @@
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeAlias, TypeVar
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.auth.actor import Actor
+from app.errors import Unauthenticated
+from graphql_schema.loaders import Loaders
+
+T = TypeVar("T")
+
+
+@dataclass
+class Context:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    maybe_actor: Actor | None
+    loaders: Loaders
+
+    @property
+    def actor(self) -> Actor:
+        if self.maybe_actor is None:
+            raise Unauthenticated("Send an API key: Authorization: Bearer <key>.")
+        return self.maybe_actor
+
+    async def read(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        # Sibling fields resolve concurrently, and a session must never serve two tasks: one each.
+        async with self.sessionmaker() as session:
+            return await work(session)
+
+    async def run(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """One unit of work: committed (durably) when `work` returns, rolled back if it raises."""
+        async with self.sessionmaker.begin() as session:
+            return await work(session)
+
+
+Info: TypeAlias = strawberry.Info[Context, None]

@@ -1,0 +1,53 @@
+"""Per-request DataLoaders: one query per batch of parents, each batch in its own session."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.dataloader import DataLoader
+
+from app import models
+from app.auth.actor import Actor
+from app.contacts.service import contact_service
+from app.groups.service import group_service
+from app.opt_outs.service import TokenStatus, opt_out_service
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Loaders:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], actor: Actor | None) -> None:
+        self._sessionmaker = sessionmaker
+        self._actor = actor
+        self.groups_by_contact: DataLoader[UUID, list[models.Group]] = self._loader(self._groups_by_contact)
+        self.statuses_by_contact: DataLoader[models.Contact, list[TokenStatus]] = self._loader(
+            self._statuses_by_contact, cache_key_fn=lambda contact: contact.id
+        )
+        self.member_count: DataLoader[UUID, int] = self._loader(self._member_counts)
+
+    def _loader(self, load: Callable[[AsyncSession, Actor, list[Any]], Awaitable[list[Any]]], **options: Any) -> Any:
+        async def batch(keys: list[Any]) -> list[Any]:
+            assert self._actor is not None  # resolvers ask for the actor before any loader runs
+            async with self._sessionmaker() as session:
+                return await load(session, self._actor, keys)
+
+        return DataLoader(load_fn=batch, **options)
+
+    @staticmethod
+    async def _groups_by_contact(session: AsyncSession, actor: Actor, contact_ids: list[UUID]) -> list[list[models.Group]]:
+        by_contact = await contact_service.groups_of(session, actor, contact_ids)
+        return [by_contact.get(contact_id, []) for contact_id in contact_ids]
+
+    @staticmethod
+    async def _statuses_by_contact(
+        session: AsyncSession, actor: Actor, contacts: list[models.Contact]
+    ) -> list[list[TokenStatus]]:
+        by_contact = await opt_out_service.contact_statuses(session, actor, contacts)
+        return [by_contact.get(contact.id, []) for contact in contacts]
+
+    @staticmethod
+    async def _member_counts(session: AsyncSession, actor: Actor, group_ids: list[UUID]) -> list[int]:
+        counts = await group_service.member_counts(session, actor, group_ids)
+        return [counts.get(group_id, 0) for group_id in group_ids]

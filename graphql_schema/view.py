@@ -1,0 +1,51 @@
+"""The GraphQL endpoint: authenticates the API key, builds the typed context."""
+
+import json
+from typing import Any
+
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from app.auth import keys
+from app.auth.service import ApiKeyService
+from graphql_schema.context import Context
+from graphql_schema.loaders import Loaders
+
+
+class StoplistGraphQL(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            response = _json_error(error.status_code, error.reason)
+        await response(scope, receive, send)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        state = request.state
+        actor = None
+        if isinstance(request, Request):
+            token = keys.bearer_token(request.headers.get("authorization"))
+            api_keys: ApiKeyService = state.api_keys
+            actor = await api_keys.resolve(state.sessionmaker, token) if token else None
+            if actor is None and not _wants_graphiql(request):
+                raise HTTPException(401, "A valid API key is required: Authorization: Bearer <key>.")
+        return Context(sessionmaker=state.sessionmaker, maybe_actor=actor, loaders=Loaders(state.sessionmaker, actor))
+
+
+def _wants_graphiql(request: Request) -> bool:
+    return request.method == "GET" and "text/html" in request.headers.get("accept", "") and not request.query_params
+
+
+def _json_error(status: int, message: str) -> Response:
+    code = {401: "UNAUTHENTICATED", 405: "METHOD_NOT_ALLOWED", 404: "NOT_FOUND"}.get(status, "BAD_REQUEST")
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    headers = {"www-authenticate": "Bearer"} if status == 401 else None
+    return Response(json.dumps(body), status_code=status, media_type="application/json", headers=headers)
