@@ -1,0 +1,57 @@
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.auth.service import ApiKeyService
+from app.db import migrate
+from app.db.engine import build_engine, build_sessionmaker
+from tests.support.client import ApiClient
+from tests.support.database import test_database
+from tests.support.server import running_server
+from tests.support.tenants import Tenant, make_tenant
+
+# The server and the factories must hash keys alike; a non-empty pepper also proves it is used.
+PEPPER = "test-pepper"
+
+
+@pytest.fixture(scope="session")
+async def database_url() -> AsyncIterator[str]:
+    async with test_database() as url:
+        await migrate.upgrade_async(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def sessionmaker(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = build_engine(database_url, pool_size=5)
+    yield build_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def server_url(database_url: str) -> Iterator[str]:
+    with running_server({"DATABASE_URL": database_url, "STOPLIST_API_KEY_PEPPER": PEPPER}) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def api(server_url: str) -> AsyncIterator[ApiClient]:
+    async with httpx.AsyncClient(base_url=server_url, timeout=60.0) as http:
+        yield ApiClient(http)
+
+
+@pytest.fixture(scope="session")
+def api_keys() -> ApiKeyService:
+    return ApiKeyService(PEPPER)
+
+
+@pytest.fixture
+async def tenant(api: ApiClient, sessionmaker: async_sessionmaker[AsyncSession], api_keys: ApiKeyService) -> Tenant:
+    return await make_tenant(api, sessionmaker, api_keys)
+
+
+@pytest.fixture
+async def other_tenant(api: ApiClient, sessionmaker: async_sessionmaker[AsyncSession], api_keys: ApiKeyService) -> Tenant:
+    return await make_tenant(api, sessionmaker, api_keys)
