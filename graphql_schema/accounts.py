@@ -65,14 +65,15 @@ class AccountMutation:
         self,
         info: Info,
         name: str,
-        opt_out_scope: OptOutScope = OptOutScope.ORGANIZATION,
+        opt_out_scope: OptOutScope | None = OptOutScope.ORGANIZATION,
         default_country: str | None = None,
     ) -> AccountPayload:
         try:
             actor = info.context.actor
             account = await info.context.run(
                 lambda s: account_service.create(
-                    s, actor, name=name, opt_out_scope=opt_out_scope, default_country=default_country
+                    s, actor, name=name, opt_out_scope=opt_out_scope or OptOutScope.ORGANIZATION,
+                    default_country=default_country,
                 )
             )
         except DomainError as error:

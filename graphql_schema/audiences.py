@@ -49,7 +49,7 @@ class AudienceQueryType:
         account_id: strawberry.ID,
         group_ids: list[strawberry.ID],
         channel: Channel,
-        purpose: Purpose = Purpose.PROMOTIONAL,
+        purpose: Purpose | None = Purpose.PROMOTIONAL,
         first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)] = None,
     ) -> AudienceConnection:
@@ -58,7 +58,7 @@ class AudienceQueryType:
             account_id=ids.decode("Account", account_id, field="accountId"),
             group_ids=ids.decode_many("Group", group_ids, field="groupIds"),
             channel=channel,
-            purpose=purpose,
+            purpose=purpose or Purpose.PROMOTIONAL,
         )
         page = await info.context.read(lambda s: audience_service.page(s, actor, query, first=first, after=after))
         edges, page_info = edges_of(page, AudienceMember.from_member)

@@ -53,13 +53,13 @@ class GroupQuery:
 class GroupMutation:
     @strawberry.mutation(description="Create a group (writer; admin when it bypasses opt-outs).")
     async def create_group(
-        self, info: Info, account_id: strawberry.ID, name: str, bypass_opt_out: bool = False
+        self, info: Info, account_id: strawberry.ID, name: str, bypass_opt_out: bool | None = False
     ) -> GroupPayload:
         try:
             actor = info.context.actor
             decoded = ids.decode("Account", account_id, field="accountId")
             group = await info.context.run(
-                lambda s: group_service.create(s, actor, account_id=decoded, name=name, bypass_opt_out=bypass_opt_out)
+                lambda s: group_service.create(s, actor, account_id=decoded, name=name, bypass_opt_out=bool(bypass_opt_out))
             )
         except DomainError as error:
             return GroupPayload.refused(error)

@@ -94,7 +94,7 @@ class OptOutInput:
     )
     channels: list[Channel] = strawberry.field(description="SMS, WHATSAPP, VOICE, RCS for numbers; EMAIL for e-mails.")
     reason: str | None = strawberry.field(default=None, description="Free text, at most 1,000 characters.")
-    source: OptOutSource = strawberry.field(default=OptOutSource.API, description="How it reached Stoplist.")
+    source: OptOutSource | None = strawberry.field(default=OptOutSource.API, description="How it reached Stoplist.")
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Makes retries safe: the same key with the same input returns the first call's events for at "
@@ -107,7 +107,7 @@ class OptOutInput:
             token=self.token,
             channels=list(self.channels),
             reason=self.reason,
-            source=self.source,
+            source=self.source or OptOutSource.API,
             idempotency_key=self.idempotency_key,
         )
 

@@ -1,0 +1,76 @@
+import asyncio
+
+from tests.support.client import ApiClient
+from tests.support.tenants import OPT_OUT, Tenant
+
+
+async def test_same_key_and_input_returns_the_first_calls_events(tenant: Tenant) -> None:
+    account = await tenant.create_account()
+
+    first = await tenant.opt_out(account, "+31612345678", ["SMS"], idempotencyKey="req-1")
+    retry = await tenant.opt_out(account, "+31612345678", ["SMS"], idempotencyKey="req-1")
+
+    assert len(first) == 1
+    assert retry == first
+
+
+async def test_retry_of_a_call_that_changed_nothing_returns_nothing(tenant: Tenant) -> None:
+    account = await tenant.create_account()
+    await tenant.opt_out(account, "+31612345678", ["SMS"])
+
+    assert await tenant.opt_out(account, "+31612345678", ["SMS"], idempotencyKey="req-2") == []
+    assert await tenant.opt_out(account, "+31612345678", ["SMS"], idempotencyKey="req-2") == []
+
+
+async def test_same_key_with_different_input_is_refused_and_changes_nothing(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account()
+    await tenant.opt_out(account, "+31612345678", ["SMS"], idempotencyKey="req-3")
+
+    data = await api.graphql(
+        OPT_OUT,
+        {"input": {"accountId": account, "token": "+31687654321", "channels": ["SMS"], "idempotencyKey": "req-3"}},
+        key=tenant.writer_key,
+    )
+
+    assert data["optOut"] == {"events": [], "errors": [{
+        "field": "input.idempotencyKey", "code": "IDEMPOTENCY_KEY_REUSED",
+        "message": 'The idempotency key "req-3" was already used with different parameters.'}]}
+    check = await api.graphql(
+        'query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: ["+31687654321"]) { optedOut } }',
+        {"a": account}, key=tenant.reader_key,
+    )
+    assert check["checkOptOuts"] == [{"optedOut": False}]
+
+
+async def test_same_key_for_opt_in_after_opt_out_is_refused(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account()
+    await tenant.opt_out(account, "+31612345678", ["SMS"], idempotencyKey="req-4")
+
+    data = await api.graphql(
+        OPT_OUT.replace("optOut(input", "optIn(input"),
+        {"input": {"accountId": account, "token": "+31612345678", "channels": ["SMS"], "idempotencyKey": "req-4"}},
+        key=tenant.writer_key,
+    )
+
+    assert [e["code"] for e in data["optIn"]["errors"]] == ["IDEMPOTENCY_KEY_REUSED"]
+
+
+async def test_concurrent_retries_with_one_key_make_one_change(tenant: Tenant) -> None:
+    account = await tenant.create_account()
+
+    results = await asyncio.gather(
+        *(tenant.opt_out(account, "+31612345678", ["SMS", "VOICE"], idempotencyKey="req-5") for _ in range(8))
+    )
+
+    assert all(result == results[0] for result in results)
+    assert [e["channel"] for e in results[0]] == ["SMS", "VOICE"]
+
+
+async def test_keys_of_one_organization_do_not_collide_with_another(tenant: Tenant, other_tenant: Tenant) -> None:
+    mine = await tenant.create_account()
+    theirs = await other_tenant.create_account()
+    await tenant.opt_out(mine, "+31612345678", ["SMS"], idempotencyKey="shared-key")
+
+    events = await other_tenant.opt_out(theirs, "+31687654321", ["SMS"], idempotencyKey="shared-key")
+
+    assert [e["token"] for e in events] == ["+31687654321"]

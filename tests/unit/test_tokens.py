@@ -1,0 +1,63 @@
+import pytest
+
+from app import tokens
+from app.enums import Channel, TokenType
+from app.errors import ChannelMismatch, InvalidToken
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "expected"),
+    [
+        ("+31 6 1234 5678", None, "+31612345678"),
+        ("0612345678", "NL", "+31612345678"),
+        ("06-12345678", "NL", "+31612345678"),
+        ("+310612345678", None, "+31612345678"),  # a national prefix written after the country code
+        ("030 1234567", "DE", "+49301234567"),
+        ("(555) 123-4567", "US", "+15551234567"),  # possible, not valid today: still an opt-out
+        ("0044 20 7946 0958", "NL", "+442079460958"),  # international dialling prefix of the account's country
+        ("+44 (0)20 7946 0958", None, "+442079460958"),
+    ],
+)
+def test_msisdn_is_normalised_to_e164(raw: str, country: str | None, expected: str) -> None:
+    assert tokens.normalise_msisdn(raw, country) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "country", "message"),
+    [
+        ("", "NL", "The phone number is empty."),
+        ("12", "NL", '"12" is not a possible phone number for country NL.'),
+        ("hello", "NL", '"hello" is not a phone number.'),
+        ("0612345678", None, '"0612345678" is not in international format (+...) and the account has no defaultCountry.'),
+        ("+31 6 1234 5678 9012 3456", None, '"+31 6 1234 5678 9012 3456" is not a possible phone number.'),
+    ],
+)
+def test_msisdn_that_cannot_be_normalised_is_refused_naming_it(raw: str, country: str | None, message: str) -> None:
+    with pytest.raises(InvalidToken) as refused:
+        tokens.normalise_msisdn(raw, country, field="input.token")
+
+    assert (refused.value.message, refused.value.field) == (message, "input.token")
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(" Jane.Doe@Example.COM ", "jane.doe@example.com"), ("a+tag@sub.example.org", "a+tag@sub.example.org")],
+)
+def test_email_is_trimmed_and_lower_cased(raw: str, expected: str) -> None:
+    assert tokens.normalise_email(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "jane", "jane@", "@example.com", "jane@example", "a b@example.com", "a@b@c.com"])
+def test_malformed_email_is_refused(raw: str) -> None:
+    with pytest.raises(InvalidToken):
+        tokens.normalise_email(raw)
+
+
+def test_token_type_is_detected_from_the_shape() -> None:
+    assert (tokens.detect_type("a@example.com"), tokens.detect_type("+31612345678")) == (TokenType.EMAIL, TokenType.MSISDN)
+
+
+def test_channels_must_match_the_token_type() -> None:
+    tokens.require_channels_match("+31612345678", TokenType.MSISDN, [Channel.SMS, Channel.RCS], field="channels")
+    with pytest.raises(ChannelMismatch):
+        tokens.require_channels_match("a@example.com", TokenType.EMAIL, [Channel.EMAIL, Channel.VOICE], field="channels")
