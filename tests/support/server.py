@@ -18,11 +18,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(env: dict[str, str], *, workers: int = 1, timeout: float = 60.0) -> Iterator[str]:
+def running_server(env: dict[str, str | None], *, workers: int = 1, timeout: float = 60.0) -> Iterator[str]:
+    """`env` adds to this process's environment; a None value removes the variable."""
     port = free_port()
+    child_env = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
+    for name in [k for k, v in env.items() if v is None]:
+        child_env.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env={**os.environ, **env},
+        env=child_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

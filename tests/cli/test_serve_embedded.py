@@ -1,0 +1,42 @@
+"""With no configuration at all, `stoplist serve` runs on the embedded PostgreSQL in the data
+folder, and a restart keeps the data."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from tests.support.server import running_server
+
+
+def graphql(url: str, key: str, query: str) -> dict[str, object]:
+    response = httpx.post(f"{url}/graphql", json={"query": query}, headers={"authorization": f"Bearer {key}"}, timeout=30)
+    body = response.json()
+    assert "errors" not in body, body
+    return dict(body["data"])
+
+
+def test_serve_without_configuration_keeps_data_across_restarts() -> None:
+    with tempfile.TemporaryDirectory(prefix="stoplist-serve-") as folder:
+        os.chmod(folder, 0o755)
+        env: dict[str, str | None] = {"DATABASE_URL": None, "STOPLIST_API_KEY_PEPPER": None,
+                                      "STOPLIST_DATA_DIR": str(Path(folder) / "data")}
+        created = subprocess.run(
+            [sys.executable, "-m", "app.cli", "org", "create", "Embedded", "--json"],
+            env={k: v for k, v in {**os.environ, **env}.items() if v is not None},
+            capture_output=True, text=True, timeout=120, check=True,
+        )
+        key = json.loads(created.stdout)["apiKey"]
+
+        with running_server(env) as url:
+            assert graphql(url, key, "{ organization { name } }") == {"organization": {"name": "Embedded"}}
+            graphql(url, key, 'mutation { createAccount(name: "Kept") { account { id } } }')
+        with running_server(env) as url:
+            accounts = graphql(url, key, "{ organization { accounts { name } } }")
+
+        assert accounts == {"organization": {"accounts": [{"name": "Kept"}]}}
+        assert (Path(folder) / "data" / "pgdata" / "PG_VERSION").exists()
