@@ -7,6 +7,7 @@ from graphql_schema.accounts import AccountMutation, AccountQuery
 from graphql_schema.audiences import AudienceQueryType
 from graphql_schema.contacts import ContactMutation, ContactQuery
 from graphql_schema.errors import StoplistErrors
+from graphql_schema.execution import FastListExecutionContext
 from graphql_schema.groups import GroupMutation, GroupQuery
 from graphql_schema.opt_outs import OptOutMutation, OptOutQuery
 from graphql_schema.organizations import OrganizationQuery
@@ -21,6 +22,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        execution_context_class=FastListExecutionContext,
         extensions=[
             StoplistErrors,
             lambda: QueryDepthLimiter(max_depth=settings.STOPLIST_MAX_QUERY_DEPTH),

@@ -1,0 +1,129 @@
+"""Faster completion of large lists of plain objects.
+
+Profiling `checkOptOuts` with 1,000 tokens and audience pages of 1,000 members showed most
+of the time in graphql-core's per-field machinery (execute_field, build_resolve_info,
+complete_value: about 2.5 µs a field). For a list whose items are objects made only of
+plain attributes (no resolver, no arguments, no directives, no permission or field
+extensions) down to leaves, completing a field is just `serialize(getattr(item, name))`.
+This context plans such a selection once per operation and completes the list directly;
+anything else, and any value it cannot complete exactly as graphql-core would (a null in
+a non-null field), goes the ordinary way, so results and errors stay the same.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLScalarType,
+)
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+# One completion step: (response key, attribute name, non-null?, completer of the value).
+Step = tuple[str, str, bool, Callable[[Any], Any]]
+
+
+class _Fallback(Exception):
+    """A value the fast path cannot complete exactly as graphql-core would."""
+
+
+def _leaf_completer(leaf: GraphQLScalarType | GraphQLEnumType) -> Callable[[Any], Any]:
+    serialize = leaf.serialize
+
+    def complete(value: Any) -> Any:
+        serialized = serialize(value)
+        if serialized is None:
+            raise _Fallback
+        return serialized
+
+    return complete
+
+
+def _object_completer(steps: list[Step], typename: str) -> Callable[[Any], dict[str, Any]]:
+    def complete(item: Any) -> dict[str, Any]:
+        completed: dict[str, Any] = {}
+        for key, attribute, non_null, complete_value in steps:
+            if attribute == "__typename":
+                completed[key] = typename
+                continue
+            value = getattr(item, attribute)
+            if value is None:
+                if non_null:
+                    raise _Fallback
+                completed[key] = None
+            else:
+                completed[key] = complete_value(value)
+        return completed
+
+    return complete
+
+
+class FastListExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[tuple[int, int], tuple[Any, Callable[[Any], Any] | None]] = {}
+
+    def complete_iterable_value(  # type: ignore[override]
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo,
+        path: Any,
+        items: Iterable[Any],
+        position_context: Any,
+    ) -> Any:
+        completer = self._plan(item_type, field_details_list)
+        if completer is not None and isinstance(items, list):
+            try:
+                return [completer(item) for item in items]
+            except _Fallback:
+                pass
+        return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
+
+    def _plan(self, item_type: GraphQLOutputType, field_details_list: Any) -> Callable[[Any], Any] | None:
+        key = (id(item_type), id(field_details_list))
+        cached = self._plans.get(key)
+        if cached is None:
+            # Keep the list alive with the plan, so its id cannot be reused within this operation.
+            cached = (field_details_list, self._completer(item_type, field_details_list))
+            self._plans[key] = cached
+        return cached[1]
+
+    def _completer(self, output_type: GraphQLOutputType, field_details_list: Any) -> Callable[[Any], Any] | None:
+        named = output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+        if isinstance(named, (GraphQLScalarType, GraphQLEnumType)):
+            return _leaf_completer(named)
+        if not isinstance(named, GraphQLObjectType) or named.is_type_of is not None:
+            return None
+        collected = self.collect_subfields(named, field_details_list)
+        if collected.new_defer_usages:
+            return None
+        steps: list[Step] = []
+        for response_key, sub_details in collected.grouped_field_set.items():
+            node = sub_details[0].node
+            if node.arguments or node.directives or any(d.node.directives for d in sub_details[1:]):
+                return None
+            field_name = node.name.value
+            if field_name == "__typename":
+                steps.append((response_key, "__typename", True, str))
+                continue
+            field = named.fields[field_name]
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if definition is None or definition.base_resolver is not None or definition.permission_classes \
+                    or definition.extensions or isinstance(_unwrap(field.type), GraphQLList):
+                return None
+            complete_value = self._completer(field.type, sub_details)
+            if complete_value is None:
+                return None
+            steps.append((response_key, definition.python_name, isinstance(field.type, GraphQLNonNull), complete_value))
+        return _object_completer(steps, named.name)
+
+
+def _unwrap(output_type: GraphQLOutputType) -> GraphQLOutputType:
+    return output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
