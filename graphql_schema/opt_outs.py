@@ -3,8 +3,8 @@ from typing import Annotated, Self
 
 import strawberry
 
-from app import models
 from app.errors import DomainError
+from app.opt_outs.records import EventRecord
 from app.opt_outs.service import MAX_CHECK_TOKENS, OptOutCommand, TokenStatus, opt_out_service
 from graphql_schema import ids
 from graphql_schema.context import Info
@@ -59,8 +59,7 @@ class OptOutEvent:
     occurred_at: datetime
 
     @classmethod
-    def from_model(cls, event: models.OptOutEvent) -> Self:
-        assert event.id is not None and event.occurred_at is not None
+    def from_model(cls, event: EventRecord) -> Self:
         return cls(
             id=strawberry.ID(f"evt_{event.id}"),
             cursor=event_cursor(event.id),

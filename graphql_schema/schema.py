@@ -1,5 +1,5 @@
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.tools import merge_types
 
 from app.settings import Settings, get_settings
@@ -19,14 +19,19 @@ Mutation = merge_types("Mutation", (AccountMutation, ContactMutation, GroupMutat
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The limiters' rule classes are built once: ValidationCache keys on the rule classes, and
+    # a fresh limiter per request (a new class each time) would make every request miss it.
+    limits = [
+        *QueryDepthLimiter(max_depth=settings.STOPLIST_MAX_QUERY_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.STOPLIST_MAX_ALIASES).validation_rules,
+    ]
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
         execution_context_class=FastListExecutionContext,
         extensions=[
             StoplistErrors,
-            lambda: QueryDepthLimiter(max_depth=settings.STOPLIST_MAX_QUERY_DEPTH),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.STOPLIST_MAX_ALIASES),
+            lambda: AddValidationRules(limits),
             lambda: MaxTokensLimiter(max_token_count=settings.STOPLIST_MAX_TOKENS),
             # Clients send the same few documents over and over: parse and validate each once.
             lambda: ParserCache(maxsize=256),

@@ -1,9 +1,15 @@
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import models
+
+
+# Built once: every request resolves an account, so its statement is not rebuilt each time.
+_GET = select(models.Account).where(
+    models.Account.organization_id == bindparam("organization_id"), models.Account.id == bindparam("account_id")
+)
 
 
 class AccountRepository:
@@ -11,11 +17,7 @@ class AccountRepository:
         self.session = session
 
     async def get(self, organization_id: UUID, account_id: UUID) -> models.Account | None:
-        result = await self.session.execute(
-            select(models.Account).where(
-                models.Account.organization_id == organization_id, models.Account.id == account_id
-            )
-        )
+        result = await self.session.execute(_GET, {"organization_id": organization_id, "account_id": account_id})
         return result.scalar_one_or_none()
 
     async def list_all(self, organization_id: UUID, only: UUID | None = None) -> list[models.Account]:

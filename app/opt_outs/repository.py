@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import BigInteger, Text
 
-from app import models
+from app.opt_outs.records import EventRecord
 from app.enums import TokenType
 
 _EVENT_COLUMNS = (
@@ -67,13 +67,13 @@ class OptOutRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def change(self, statement: Any, params: dict[str, Any]) -> list[models.OptOutEvent]:
+    async def change(self, statement: Any, params: dict[str, Any]) -> list[EventRecord]:
         result = await self.session.execute(statement, params)
-        return sorted((models.OptOutEvent(**row) for row in result.mappings()), key=lambda e: e.id or 0)
+        return sorted((EventRecord(**row) for row in result.mappings()), key=lambda e: e.id)
 
-    async def events_by_id(self, organization_id: UUID, ids: Sequence[int]) -> list[models.OptOutEvent]:
+    async def events_by_id(self, organization_id: UUID, ids: Sequence[int]) -> list[EventRecord]:
         result = await self.session.execute(EVENTS_BY_ID, {"organization_id": organization_id, "ids": list(ids)})
-        return [models.OptOutEvent(**row) for row in result.mappings()]
+        return [EventRecord(**row) for row in result.mappings()]
 
     async def claim_idempotency_key(
         self, organization_id: UUID, key: str, operation: str, fingerprint: str
@@ -173,7 +173,7 @@ class OptOutRepository:
             params["channel"] = channel
         return conditions, params
 
-    async def history_page(self, list_id: UUID, token: str, *, after: int | None, limit: int) -> list[models.OptOutEvent]:
+    async def history_page(self, list_id: UUID, token: str, *, after: int | None, limit: int) -> list[EventRecord]:
         result = await self.session.execute(
             text(
                 f"SELECT {_EVENT_COLUMNS} FROM opt_out_events WHERE list_id = :list_id AND token = :token "
@@ -181,7 +181,7 @@ class OptOutRepository:
             ),
             {"list_id": list_id, "token": token, "after": after or 0, "limit": limit},
         )
-        return [models.OptOutEvent(**row) for row in result.mappings()]
+        return [EventRecord(**row) for row in result.mappings()]
 
     async def count_history(self, list_id: UUID, token: str) -> int:
         result = await self.session.execute(

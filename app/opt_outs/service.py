@@ -13,6 +13,7 @@ from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.enums import Channel, OptOutAction, OptOutSource, Role, TokenType
 from app.errors import DomainError, IdempotencyKeyReused, InvalidCursor, InvalidInput, TooMany
+from app.opt_outs.records import EventRecord
 from app.opt_outs.repository import OPT_IN, OPT_OUT, OptOutRepository
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
 
@@ -61,15 +62,15 @@ def event_cursor_value(cursor: str | None, *, field: str = "after") -> int | Non
 
 
 class OptOutService:
-    async def opt_out(self, session: AsyncSession, actor: Actor, command: OptOutCommand) -> list[models.OptOutEvent]:
+    async def opt_out(self, session: AsyncSession, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
         return await self._change(session, actor, command, OptOutAction.OPT_OUT)
 
-    async def opt_in(self, session: AsyncSession, actor: Actor, command: OptOutCommand) -> list[models.OptOutEvent]:
+    async def opt_in(self, session: AsyncSession, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
         return await self._change(session, actor, command, OptOutAction.OPT_IN)
 
     async def _change(
         self, session: AsyncSession, actor: Actor, command: OptOutCommand, action: OptOutAction
-    ) -> list[models.OptOutEvent]:
+    ) -> list[EventRecord]:
         actor.require(Role.WRITER, what="change opt-outs")
         account = await account_service.get(session, actor, command.account_id, field="input.accountId")
         if not command.channels:
@@ -118,7 +119,7 @@ class OptOutService:
             },
         )
         if key is not None:
-            await repository.record_idempotent_result(actor.organization_id, key, [e.id for e in events if e.id])
+            await repository.record_idempotent_result(actor.organization_id, key, [e.id for e in events])
         if events and action is OptOutAction.OPT_OUT and account.on_opt_out != "KEEP":
             await repository.apply_contact_effect(actor.organization_id, account.id, token, token_type, account.on_opt_out)
         return events
@@ -264,7 +265,7 @@ class OptOutService:
 
     async def history_page(
         self, session: AsyncSession, actor: Actor, *, account_id: UUID, token: str, first: int | None, after: str | None
-    ) -> Page[models.OptOutEvent]:
+    ) -> Page[EventRecord]:
         size = page_size(first)
         after_id = event_cursor_value(after)
         list_id, normalised = await self._history_target(session, actor, account_id, token)

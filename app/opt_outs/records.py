@@ -1,0 +1,22 @@
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """One row of the opt-out history, as read back: a plain record, cheap to build on the hot path."""
+
+    id: int
+    organization_id: UUID
+    list_id: UUID
+    account_id: UUID
+    scope: str
+    token: str
+    token_type: str
+    channel: str
+    action: str
+    source: str
+    reason: str | None
+    api_key_id: UUID | None
+    occurred_at: datetime
