@@ -1,4 +1,9 @@
 import asyncio
+from typing import Any
+
+from sqlalchemy import text
+
+from app.opt_outs.service import opt_out_service
 
 from tests.support.client import ApiClient
 from tests.support.tenants import OPT_OUT, Tenant
@@ -74,3 +79,26 @@ async def test_keys_of_one_organization_do_not_collide_with_another(tenant: Tena
     events = await other_tenant.opt_out(theirs, "+31687654321", ["SMS"], idempotencyKey="shared-key")
 
     assert [e["token"] for e in events] == ["+31687654321"]
+
+
+async def test_keys_are_kept_a_day_then_purged(tenant: Tenant, api: ApiClient, sessionmaker: Any) -> None:
+    account = await tenant.create_account()
+    await tenant.opt_out(account, "+31612345678", ["SMS"], idempotencyKey="day-old")
+    await tenant.opt_out(account, "+31612345679", ["SMS"], idempotencyKey="fresh")
+    async with sessionmaker.begin() as session:
+        await session.execute(
+            text("UPDATE idempotency_keys SET created_at = now() - interval '23 hours' WHERE organization_id = :o AND key = 'fresh'"),
+            {"o": tenant.organization_id})
+        await session.execute(
+            text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE organization_id = :o AND key = 'day-old'"),
+            {"o": tenant.organization_id})
+
+    async with sessionmaker.begin() as session:
+        await opt_out_service.purge_idempotency_keys(session)
+
+    reused = await tenant.opt_out(account, "+31600000000", ["SMS"], idempotencyKey="day-old")
+    kept = await api.graphql(
+        OPT_OUT, {"input": {"accountId": account, "token": "+31600000001", "channels": ["SMS"], "idempotencyKey": "fresh"}},
+        key=tenant.writer_key)
+    assert [e["token"] for e in reused] == ["+31600000000"]
+    assert [e["code"] for e in kept["optOut"]["errors"]] == ["IDEMPOTENCY_KEY_REUSED"]

@@ -162,3 +162,12 @@ async def test_concurrent_opt_outs_of_one_token_record_exactly_one_event(tenant:
     assert sum(len(events) for events in results) == 1
     assert await history(tenant, account, "+31612345678") == [
         {"channel": "SMS", "action": "OPT_OUT", "source": "API", "reason": None}]
+
+
+async def test_a_burst_of_opt_outs_is_never_refused(tenant: Tenant) -> None:
+    account = await tenant.create_account()
+    tokens = [f"+3161000{n:04d}" for n in range(200)]
+
+    results = await asyncio.gather(*(tenant.opt_out(account, token, ["SMS"]) for token in tokens))
+
+    assert sorted(events[0]["token"] for events in results) == tokens
