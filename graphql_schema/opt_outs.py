@@ -1,8 +1,11 @@
 from datetime import datetime
-from typing import Annotated, Self
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Self, TypeAlias
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.actor import Actor
 from app.errors import DomainError
 from app.opt_outs.records import EventRecord
 from app.opt_outs.service import MAX_CHECK_TOKENS, OptOutCommand, TokenStatus, opt_out_service
@@ -195,22 +198,23 @@ class OptOutMutation:
         "A channel already opted out changes nothing and returns no event."
     )
     async def opt_out(self, info: Info, input: OptOutInput) -> OptOutPayload:
-        try:
-            actor = info.context.actor
-            command = input.to_command()
-            events = await info.context.run(lambda s: opt_out_service.opt_out(s, actor, command))
-        except DomainError as error:
-            return OptOutPayload(events=[], errors=UserError.list_from(error))
-        return OptOutPayload(events=[OptOutEvent.from_model(event) for event in events], errors=[])
+        return await _change(info, input, opt_out_service.opt_out)
 
     @strawberry.mutation(
         description="Opt a token back in on one or more channels (writer). A channel not opted out changes nothing."
     )
     async def opt_in(self, info: Info, input: OptOutInput) -> OptOutPayload:
-        try:
-            actor = info.context.actor
-            command = input.to_command()
-            events = await info.context.run(lambda s: opt_out_service.opt_in(s, actor, command))
-        except DomainError as error:
-            return OptOutPayload(events=[], errors=UserError.list_from(error))
-        return OptOutPayload(events=[OptOutEvent.from_model(event) for event in events], errors=[])
+        return await _change(info, input, opt_out_service.opt_in)
+
+
+ChangeMethod: TypeAlias = Callable[[AsyncSession, Actor, OptOutCommand], Awaitable[list[EventRecord]]]
+
+
+async def _change(info: Info, input: OptOutInput, change: ChangeMethod) -> OptOutPayload:
+    try:
+        actor = info.context.actor
+        command = input.to_command()
+        events = await info.context.run(lambda s: change(s, actor, command))
+    except DomainError as error:
+        return OptOutPayload(events=[], errors=UserError.list_from(error))
+    return OptOutPayload(events=[OptOutEvent.from_model(event) for event in events], errors=[])

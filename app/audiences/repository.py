@@ -3,7 +3,7 @@
 and drops opted-out tokens unless a requested bypass group holds that token: so one page costs
 about one page of index reads, however large the audience."""
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -78,60 +78,40 @@ _PAGES = {(token_type, filtered): _page_statement(column, filtered)
 _COUNTS = {token_type: _count_statement(column) for token_type, column in TOKEN_COLUMNS.items()}
 
 
+@dataclass(frozen=True)
+class AudienceScope:
+    """Everything an audience query is scoped by, resolved and checked by the service."""
+
+    organization_id: UUID
+    account_id: UUID
+    list_id: UUID
+    token_type: str
+    channel: str
+    group_ids: list[UUID]
+    bypass_group_ids: list[UUID]
+    filtered: bool
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "organization_id": self.organization_id,
+            "account_id": self.account_id,
+            "list_id": self.list_id,
+            "channel": self.channel,
+            "group_ids": self.group_ids,
+            "bypass_group_ids": self.bypass_group_ids,
+            "filtered": self.filtered,
+        }
+
+
 class AudienceRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def page(
-        self,
-        *,
-        organization_id: UUID,
-        account_id: UUID,
-        list_id: UUID,
-        token_type: str,
-        channel: str,
-        group_ids: Sequence[UUID],
-        bypass_group_ids: Sequence[UUID],
-        filtered: bool,
-        after: str,
-        limit: int,
-    ) -> list[Any]:
-        params = {
-            "organization_id": organization_id,
-            "account_id": account_id,
-            "group_ids": list(group_ids),
-            "bypass_group_ids": list(bypass_group_ids),
-            "after": after,
-            "limit": limit,
-        }
-        if filtered:
-            params.update(list_id=list_id, channel=channel)
-        result = await self.session.execute(_PAGES[(token_type, filtered)], params)
+    async def page(self, scope: AudienceScope, *, after: str, limit: int) -> list[Any]:
+        statement = _PAGES[(scope.token_type, scope.filtered)]
+        result = await self.session.execute(statement, {**scope.params(), "after": after, "limit": limit})
         return list(result)
 
-    async def counts(
-        self,
-        *,
-        organization_id: UUID,
-        account_id: UUID,
-        list_id: UUID,
-        token_type: str,
-        channel: str,
-        group_ids: Sequence[UUID],
-        bypass_group_ids: Sequence[UUID],
-        filtered: bool,
-    ) -> tuple[int, int]:
-        result = await self.session.execute(
-            _COUNTS[token_type],
-            {
-                "organization_id": organization_id,
-                "account_id": account_id,
-                "list_id": list_id,
-                "channel": channel,
-                "group_ids": list(group_ids),
-                "bypass_group_ids": list(bypass_group_ids),
-                "filtered": filtered,
-            },
-        )
-        row = result.one()
+    async def counts(self, scope: AudienceScope) -> tuple[int, int]:
+        row = (await self.session.execute(_COUNTS[scope.token_type], scope.params())).one()
         return int(row.total), int(row.suppressed)

@@ -4,7 +4,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.service import account_service
-from app.audiences.repository import AudienceRepository
+from app.audiences.repository import AudienceRepository, AudienceScope
 from app.auth.actor import Actor
 from app.enums import Channel, Purpose
 from app.errors import InvalidInput, TooMany
@@ -36,7 +36,7 @@ class AudienceCounts:
 
 
 class AudienceService:
-    async def _resolve(self, session: AsyncSession, actor: Actor, query: AudienceQuery) -> dict[str, object]:
+    async def _resolve(self, session: AsyncSession, actor: Actor, query: AudienceQuery) -> AudienceScope:
         if not query.group_ids:
             raise InvalidInput("Name at least one group.", field="groupIds")
         if len(query.group_ids) > MAX_GROUPS:
@@ -45,34 +45,29 @@ class AudienceService:
         group_ids = list(dict.fromkeys(query.group_ids))
         groups = await group_service.get_for_account(session, actor, account, group_ids, field="groupIds")
         filtered = query.purpose is Purpose.PROMOTIONAL
-        return {
-            "organization_id": actor.organization_id,
-            "account_id": account.id,
-            "list_id": account.list_id,
-            "token_type": query.channel.token_type.value,
-            "channel": query.channel.value,
-            "group_ids": group_ids,
-            "bypass_group_ids": [g.id for g in groups if g.bypass_opt_out] if filtered else [],
-            "filtered": filtered,
-        }
+        return AudienceScope(
+            organization_id=actor.organization_id,
+            account_id=account.id,
+            list_id=account.list_id,
+            token_type=query.channel.token_type.value,
+            channel=query.channel.value,
+            group_ids=group_ids,
+            bypass_group_ids=[g.id for g in groups if g.bypass_opt_out] if filtered else [],
+            filtered=filtered,
+        )
 
     async def page(
         self, session: AsyncSession, actor: Actor, query: AudienceQuery, *, first: int | None, after: str | None
     ) -> Page[AudienceMember]:
         size = page_size(first)
         key = decode_cursor("audience", after, 1)
-        resolved = await self._resolve(session, actor, query)
-        rows = await AudienceRepository(session).page(
-            **resolved,  # type: ignore[arg-type]
-            after=str(key[0]) if key else "",
-            limit=size + 1,
-        )
+        scope = await self._resolve(session, actor, query)
+        rows = await AudienceRepository(session).page(scope, after=str(key[0]) if key else "", limit=size + 1)
         members = [AudienceMember(contact_id=r.contact_id, token=r.token, via_bypass_group=r.via_bypass) for r in rows]
         return build_page(members, size, lambda m: encode_cursor("audience", [m.token]))
 
     async def counts(self, session: AsyncSession, actor: Actor, query: AudienceQuery) -> AudienceCounts:
-        resolved = await self._resolve(session, actor, query)
-        total, suppressed = await AudienceRepository(session).counts(**resolved)  # type: ignore[arg-type]
+        total, suppressed = await AudienceRepository(session).counts(await self._resolve(session, actor, query))
         return AudienceCounts(total=total, suppressed=suppressed)
 
 
