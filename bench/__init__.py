@@ -1,0 +1,1 @@
+"""The benchmark harness: `./dev bench` (python -m bench). See docs/BENCHMARKS.md."""

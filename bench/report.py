@@ -1,0 +1,87 @@
+"""The machine the figures were taken on, and docs/BENCHMARKS.md.
+
+Only the part of the document between the two markers is rewritten, so the prose around it
+(how to run, why a target is missed) is kept as the engineers wrote it."""
+
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+
+from bench.figures import Figure, markdown_table
+
+START = "<!-- bench:results:start -->"
+END = "<!-- bench:results:end -->"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory() -> str:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
+    except OSError:
+        pass
+    return "unknown"
+
+
+async def machine(connection: asyncpg.Connection, database_kind: str) -> dict[str, str]:
+    settings = {
+        name: await connection.fetchval(f"SHOW {name}")
+        for name in ("server_version", "shared_buffers", "max_connections", "synchronous_commit")
+    }
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {
+        "CPUs (nproc)": str(cpus),
+        "CPU model": _cpu_model(),
+        "memory": _memory(),
+        "PostgreSQL": f"{settings['server_version']} ({database_kind}; shared_buffers {settings['shared_buffers']}, "
+        f"max_connections {settings['max_connections']}, synchronous_commit {settings['synchronous_commit']})",
+        "Python": f"{platform.python_version()} ({platform.python_implementation()})",
+        "OS": f"{platform.system()} {platform.release()}",
+    }
+
+
+def results_section(
+    *, command: str, machine_info: dict[str, str], setup: dict[str, str], figures: list[Figure]
+) -> str:
+    lines = [
+        START,
+        f"Latest run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{command}`.",
+        "",
+        "| machine | |",
+        "| --- | --- |",
+        *(f"| {name} | {value} |" for name, value in machine_info.items()),
+        "",
+        "| setup | |",
+        "| --- | --- |",
+        *(f"| {name} | {value} |" for name, value in setup.items()),
+        "",
+        markdown_table(figures),
+        "",
+        f"{sum(f.verdict == 'PASS' for f in figures)} targets met, {sum(f.verdict == 'MISS' for f in figures)} missed.",
+        END,
+    ]
+    return "\n".join(lines)
+
+
+def write_results(path: Path, section: str) -> None:
+    text = path.read_text() if path.exists() else ""
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        after = rest.split(END, 1)[1]
+        text = before + section + after
+    else:
+        text = (text.rstrip() + "\n\n## Latest results\n\n" if text else "# Benchmarks\n\n") + section + "\n"
+    path.write_text(text)
