@@ -10,26 +10,29 @@ WHERE list_id = $1 AND channel = $2 AND token = ANY($3::text[]) AND opted_out
 
 # $1 organization, $2 account, $3 list, $4 channel, $5 groups, $6 bypass groups, $7 after, $8 limit
 AUDIENCE_PAGE = """
-SELECT token, contact_id, opted_out AS via_bypass FROM (
-    SELECT candidate.token, candidate.contact_id,
-           EXISTS (SELECT 1 FROM opt_out_states AS state
-                   WHERE state.list_id = $3 AND state.channel = $4
-                     AND state.token = candidate.token AND state.opted_out) AS opted_out
-    FROM (
-        SELECT DISTINCT ON (contact.msisdn) contact.msisdn AS token, contact.id AS contact_id
-        FROM contacts AS contact
-        WHERE contact.organization_id = $1 AND contact.account_id = $2
-          AND contact.msisdn IS NOT NULL AND contact.msisdn > $7
-          AND EXISTS (SELECT 1 FROM group_members AS member
-                      WHERE member.contact_id = contact.id AND member.group_id = ANY($5::uuid[]))
-        ORDER BY contact.msisdn, contact.id
-    ) AS candidate
-) AS checked
-WHERE NOT opted_out
-   OR EXISTS (SELECT 1 FROM contacts AS other JOIN group_members AS member ON member.contact_id = other.id
-              WHERE other.organization_id = $1 AND other.account_id = $2
-                AND other.msisdn = checked.token AND member.group_id = ANY($6::uuid[]))
-ORDER BY token LIMIT $8
+SELECT candidate.token, candidate.contact_id, state.opted_out IS NOT NULL AS via_bypass
+FROM (
+    SELECT DISTINCT ON (contact.msisdn) contact.msisdn AS token, contact.id AS contact_id
+    FROM contacts AS contact
+    WHERE contact.organization_id = $1 AND contact.account_id = $2
+      AND contact.msisdn IS NOT NULL AND contact.msisdn > $7
+      AND EXISTS (SELECT 1 FROM group_members AS member
+                  WHERE member.contact_id = contact.id AND member.group_id = ANY($5::uuid[]))
+    ORDER BY contact.msisdn, contact.id
+) AS candidate
+LEFT JOIN LATERAL (
+    SELECT true AS opted_out FROM opt_out_states AS state
+    WHERE state.list_id = $3 AND state.channel = $4 AND state.token = candidate.token AND state.opted_out
+    LIMIT 1
+) AS state ON true
+LEFT JOIN LATERAL (
+    SELECT true AS reachable FROM contacts AS other JOIN group_members AS member ON member.contact_id = other.id
+    WHERE state.opted_out AND other.organization_id = $1 AND other.account_id = $2
+      AND other.msisdn = candidate.token AND member.group_id = ANY($6::uuid[])
+    LIMIT 1
+) AS bypass ON true
+WHERE state.opted_out IS NULL OR bypass.reachable
+ORDER BY candidate.token LIMIT $8
 """
 
 # $1 organization, $2 account, $3 list, $4 channel, $5 groups, $6 bypass groups, $7 filtered

@@ -33,20 +33,26 @@ ORDER BY contact.{column}, contact.id"""
             f"SELECT token, contact_id, false AS via_bypass FROM ({candidates}) AS candidate ORDER BY token LIMIT :limit",
             "group_ids",
         )
+    # Each candidate probes its own state row and, only when opted out, the bypass groups. Written
+    # as LATERAL ... LIMIT 1 so PostgreSQL cannot turn the probes into hashes of the whole
+    # opt-out list (EXISTS became hashed subplans: a page cost grew with the list, not the page).
     return _arrays(
         f"""
-SELECT token, contact_id, opted_out AS via_bypass FROM (
-    SELECT candidate.token, candidate.contact_id,
-           EXISTS (SELECT 1 FROM opt_out_states AS state
-                   WHERE state.list_id = :list_id AND state.channel = :channel
-                     AND state.token = candidate.token AND state.opted_out) AS opted_out
-    FROM ({candidates}) AS candidate
-) AS checked
-WHERE NOT opted_out
-   OR EXISTS (SELECT 1 FROM contacts AS other JOIN group_members AS member ON member.contact_id = other.id
-              WHERE other.organization_id = :organization_id AND other.account_id = :account_id
-                AND other.{column} = checked.token AND member.group_id = ANY(:bypass_group_ids))
-ORDER BY token LIMIT :limit""",
+SELECT candidate.token, candidate.contact_id, state.opted_out IS NOT NULL AS via_bypass
+FROM ({candidates}) AS candidate
+LEFT JOIN LATERAL (
+    SELECT true AS opted_out FROM opt_out_states AS state
+    WHERE state.list_id = :list_id AND state.channel = :channel AND state.token = candidate.token AND state.opted_out
+    LIMIT 1
+) AS state ON true
+LEFT JOIN LATERAL (
+    SELECT true AS reachable FROM contacts AS other JOIN group_members AS member ON member.contact_id = other.id
+    WHERE state.opted_out AND other.organization_id = :organization_id AND other.account_id = :account_id
+      AND other.{column} = candidate.token AND member.group_id = ANY(:bypass_group_ids)
+    LIMIT 1
+) AS bypass ON true
+WHERE state.opted_out IS NULL OR bypass.reachable
+ORDER BY candidate.token LIMIT :limit""",
         "group_ids",
         "bypass_group_ids",
     )

@@ -22,23 +22,30 @@ def looks_like_email(raw: str) -> bool:
     return "@" in raw
 
 
-@lru_cache(maxsize=200_000)
 def normalise_msisdn(raw: str, default_country: str | None, *, field: str = "token") -> str:
+    try:
+        return _normalise_msisdn(raw, default_country)
+    except InvalidToken as error:
+        raise InvalidToken(error.message, field=field) from None
+
+
+# Senders check the same numbers again and again; parsing is the costly part of a check.
+@lru_cache(maxsize=200_000)
+def _normalise_msisdn(raw: str, default_country: str | None) -> str:
     text = raw.strip()
     if not text:
-        raise InvalidToken("The phone number is empty.", field=field)
+        raise InvalidToken("The phone number is empty.")
     try:
         number = phonenumbers.parse(text, default_country)
     except phonenumbers.NumberParseException:
         if default_country is None and not text.startswith("+"):
             raise InvalidToken(
-                f'"{raw}" is not in international format (+...) and the account has no defaultCountry.',
-                field=field,
+                f'"{raw}" is not in international format (+...) and the account has no defaultCountry.'
             ) from None
-        raise InvalidToken(f'"{raw}" is not a phone number.', field=field) from None
+        raise InvalidToken(f'"{raw}" is not a phone number.') from None
     if not phonenumbers.is_possible_number(number):
         where = f" for country {default_country}" if default_country else ""
-        raise InvalidToken(f'"{raw}" is not a possible phone number{where}.', field=field)
+        raise InvalidToken(f'"{raw}" is not a possible phone number{where}.')
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
