@@ -7,7 +7,7 @@ from app.audiences.service import MAX_GROUPS, AudienceCounts, AudienceMember as 
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.enums import Channel, Purpose
-from graphql_schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, edges_of, once
+from graphql_schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Edge, PageInfo, edges_of, once
 
 
 @strawberry.type(description="A recipient of a campaign: one per token, however many contacts share it.")
@@ -26,13 +26,26 @@ class AudienceMember:
 
 
 @strawberry.type(description="A page of an audience, in token order.")
-class AudienceConnection(Connection[AudienceMember]):
+class AudienceConnection:
+    # Each part is read only if the query selects it: counting a large audience is the costly part.
+    page: strawberry.Private[Callable[[], Awaitable[tuple[list[Edge[AudienceMember]], PageInfo]]]]
     counts: strawberry.Private[Callable[[], Awaitable[AudienceCounts]]]
+
+    @strawberry.field(description="The members of this page, in token order.")
+    async def edges(self) -> list[Edge[AudienceMember]]:
+        return (await self.page())[0]
+
+    @strawberry.field(description="Paging state.")
+    async def page_info(self) -> PageInfo:
+        return (await self.page())[1]
+
+    @strawberry.field(description="How many tokens the whole audience holds (counted only when asked for).")
+    async def total_count(self) -> int:
+        return (await self.counts()).total
 
     @strawberry.field(description="How many opted-out tokens of the groups were left out.")
     async def suppressed_count(self) -> int:
-        counts = await self.counts()
-        return counts.suppressed
+        return (await self.counts()).suppressed
 
 
 @strawberry.type
@@ -60,11 +73,13 @@ class AudienceQueryType:
             channel=channel,
             purpose=purpose or Purpose.PROMOTIONAL,
         )
-        page = await info.context.read(lambda s: audience_service.page(s, actor, query, first=first, after=after))
-        edges, page_info = edges_of(page, AudienceMember.from_member)
-        counts = once(lambda: info.context.read(lambda s: audience_service.counts(s, actor, query)))
+        prepared = await info.context.read(lambda s: audience_service.prepare(s, actor, query, first=first, after=after))
 
-        async def total() -> int:
-            return (await counts()).total
+        async def page() -> tuple[list[Edge[AudienceMember]], PageInfo]:
+            members = await info.context.read(lambda s: audience_service.page(s, prepared))
+            return edges_of(members, AudienceMember.from_member)
 
-        return AudienceConnection(edges=edges, page_info=page_info, count_total=total, counts=counts)
+        return AudienceConnection(
+            page=once(page),
+            counts=once(lambda: info.context.read(lambda s: audience_service.counts(s, prepared))),
+        )

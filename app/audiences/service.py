@@ -35,8 +35,23 @@ class AudienceCounts:
     suppressed: int
 
 
+@dataclass(frozen=True)
+class PreparedAudience:
+    """A checked audience request: its scope and the page it asks for."""
+
+    scope: AudienceScope
+    size: int
+    after: str
+
+
 class AudienceService:
-    async def _resolve(self, session: AsyncSession, actor: Actor, query: AudienceQuery) -> AudienceScope:
+    async def prepare(
+        self, session: AsyncSession, actor: Actor, query: AudienceQuery, *, first: int | None, after: str | None
+    ) -> PreparedAudience:
+        """Checks everything up front, so a page and the counts can then be read independently
+        (and only when asked for)."""
+        size = page_size(first)
+        key = decode_cursor("audience", after, 1)
         if not query.group_ids:
             raise InvalidInput("Name at least one group.", field="groupIds")
         if len(query.group_ids) > MAX_GROUPS:
@@ -45,7 +60,7 @@ class AudienceService:
         group_ids = list(dict.fromkeys(query.group_ids))
         groups = await group_service.get_for_account(session, actor, account, group_ids, field="groupIds")
         filtered = query.purpose is Purpose.PROMOTIONAL
-        return AudienceScope(
+        scope = AudienceScope(
             organization_id=actor.organization_id,
             account_id=account.id,
             list_id=account.list_id,
@@ -55,19 +70,15 @@ class AudienceService:
             bypass_group_ids=[g.id for g in groups if g.bypass_opt_out] if filtered else [],
             filtered=filtered,
         )
+        return PreparedAudience(scope=scope, size=size, after=str(key[0]) if key else "")
 
-    async def page(
-        self, session: AsyncSession, actor: Actor, query: AudienceQuery, *, first: int | None, after: str | None
-    ) -> Page[AudienceMember]:
-        size = page_size(first)
-        key = decode_cursor("audience", after, 1)
-        scope = await self._resolve(session, actor, query)
-        rows = await AudienceRepository(session).page(scope, after=str(key[0]) if key else "", limit=size + 1)
+    async def page(self, session: AsyncSession, prepared: PreparedAudience) -> Page[AudienceMember]:
+        rows = await AudienceRepository(session).page(prepared.scope, after=prepared.after, limit=prepared.size + 1)
         members = [AudienceMember(contact_id=r.contact_id, token=r.token, via_bypass_group=r.via_bypass) for r in rows]
-        return build_page(members, size, lambda m: encode_cursor("audience", [m.token]))
+        return build_page(members, prepared.size, lambda m: encode_cursor("audience", [m.token]))
 
-    async def counts(self, session: AsyncSession, actor: Actor, query: AudienceQuery) -> AudienceCounts:
-        total, suppressed = await AudienceRepository(session).counts(await self._resolve(session, actor, query))
+    async def counts(self, session: AsyncSession, prepared: PreparedAudience) -> AudienceCounts:
+        total, suppressed = await AudienceRepository(session).counts(prepared.scope)
         return AudienceCounts(total=total, suppressed=suppressed)
 
 
