@@ -61,3 +61,37 @@ def test_channels_must_match_the_token_type() -> None:
     tokens.require_channels_match("+31612345678", TokenType.MSISDN, [Channel.SMS, Channel.RCS], field="channels")
     with pytest.raises(ChannelMismatch):
         tokens.require_channels_match("a@example.com", TokenType.EMAIL, [Channel.EMAIL, Channel.VOICE], field="channels")
+
+
+def _full_parse(raw: str) -> str | None:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def test_the_plus_digits_shortcut_equals_the_full_parse_for_every_country_code() -> None:
+    import random
+
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+    from app.tokens import _plus_digits_e164
+
+    rng = random.Random(20261124)
+    samples = 0
+    for country_code in COUNTRY_CODE_TO_REGION_CODE:
+        for _ in range(300):
+            # Leading 0, 1, 8 and 9 are the usual national and trunk prefixes: over-sample them.
+            first = rng.choice("0018923456789")
+            rest = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, 14)))
+            raw = f"+{country_code}{first}{rest}"
+            fast = _plus_digits_e164(raw)
+            if fast is not None:
+                samples += 1
+                assert fast == _full_parse(raw), raw
+    assert samples > 10_000
