@@ -7,12 +7,13 @@ import logging
 from collections.abc import AsyncIterator
 from typing import TypedDict
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
 from app.auth.service import ApiKeyService
+from app.db import raw
 from app.db.engine import build_engine, build_sessionmaker
 from app.http.health import healthz
 from app.http.limits import BodySizeLimit
@@ -27,15 +28,16 @@ PURGE_INTERVAL_SECONDS = 3600
 
 
 class State(TypedDict):
+    engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     api_keys: ApiKeyService
 
 
-async def _purge_idempotency_keys(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def _purge_idempotency_keys(engine: AsyncEngine) -> None:
     while True:
         try:
-            async with sessionmaker.begin() as session:
-                await opt_out_service.purge_idempotency_keys(session)
+            async with raw.transaction(engine) as connection:
+                await opt_out_service.purge_idempotency_keys(connection)
         except Exception:  # a failed purge must not stop the service; it runs again next hour
             logger.exception("purging expired idempotency keys failed")
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
@@ -46,9 +48,10 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         engine = build_engine(database_url, pool_size=settings.STOPLIST_DB_POOL_SIZE)
         sessionmaker = build_sessionmaker(engine)
-        purge = asyncio.create_task(_purge_idempotency_keys(sessionmaker))
+        purge = asyncio.create_task(_purge_idempotency_keys(engine))
         try:
             yield {
+                "engine": engine,
                 "sessionmaker": sessionmaker,
                 "api_keys": ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value()),
             }

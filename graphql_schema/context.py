@@ -3,9 +3,10 @@ from dataclasses import dataclass
 from typing import TypeAlias, TypeVar
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.auth.actor import Actor
+from app.db import raw
 from app.errors import Unauthenticated
 from graphql_schema.loaders import Loaders
 
@@ -14,6 +15,7 @@ T = TypeVar("T")
 
 @dataclass
 class Context:
+    engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
     maybe_actor: Actor | None
     loaders: Loaders
@@ -33,6 +35,16 @@ class Context:
         """One unit of work: committed (durably) when `work` returns, rolled back if it raises."""
         async with self.sessionmaker.begin() as session:
             return await work(session)
+
+    async def read_raw(self, work: Callable[[raw.Connection], Awaitable[T]]) -> T:
+        """`read` over a plain asyncpg connection, for the hot paths (app/db/raw.py)."""
+        async with raw.connection(self.engine) as connection:
+            return await work(connection)
+
+    async def run_raw(self, work: Callable[[raw.Connection], Awaitable[T]]) -> T:
+        """`run` over a plain asyncpg connection, for the hot paths (app/db/raw.py)."""
+        async with raw.transaction(self.engine) as connection:
+            return await work(connection)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -4,12 +4,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from strawberry.dataloader import DataLoader
 
 from app import models
 from app.auth.actor import Actor
 from app.contacts.service import contact_service
+from app.db import raw
 from app.groups.service import group_service
 from app.opt_outs.service import TokenStatus, opt_out_service
 
@@ -18,12 +19,15 @@ V = TypeVar("V")
 
 
 class Loaders:
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], actor: Actor | None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], actor: Actor | None
+    ) -> None:
+        self._engine = engine
         self._sessionmaker = sessionmaker
         self._actor = actor
         self.groups_by_contact: DataLoader[UUID, list[models.Group]] = self._loader(self._groups_by_contact)
-        self.statuses_by_contact: DataLoader[models.Contact, list[TokenStatus]] = self._loader(
-            self._statuses_by_contact, cache_key_fn=lambda contact: contact.id
+        self.statuses_by_contact: DataLoader[models.Contact, list[TokenStatus]] = DataLoader(
+            load_fn=self._statuses_by_contact, cache_key_fn=lambda contact: contact.id
         )
         self.member_count: DataLoader[UUID, int] = self._loader(self._member_counts)
 
@@ -40,11 +44,10 @@ class Loaders:
         by_contact = await contact_service.groups_of(session, actor, contact_ids)
         return [by_contact.get(contact_id, []) for contact_id in contact_ids]
 
-    @staticmethod
-    async def _statuses_by_contact(
-        session: AsyncSession, actor: Actor, contacts: list[models.Contact]
-    ) -> list[list[TokenStatus]]:
-        by_contact = await opt_out_service.contact_statuses(session, actor, contacts)
+    async def _statuses_by_contact(self, contacts: list[models.Contact]) -> list[list[TokenStatus]]:
+        assert self._actor is not None
+        async with raw.connection(self._engine) as connection:
+            by_contact = await opt_out_service.contact_statuses(connection, self._actor, contacts)
         return [by_contact.get(contact.id, []) for contact in contacts]
 
     @staticmethod

@@ -3,9 +3,9 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Self, TypeAlias
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.actor import Actor
+from app.db import raw
 from app.errors import DomainError
 from app.opt_outs.records import EventRecord
 from app.opt_outs.service import MAX_CHECK_TOKENS, OptOutCommand, TokenStatus, opt_out_service
@@ -133,7 +133,7 @@ class OptOutQuery:
     ) -> list[OptOutStatus]:
         actor = info.context.actor
         decoded = ids.decode("Account", account_id, field="accountId")
-        statuses = await info.context.read(lambda s: opt_out_service.check(s, actor, decoded, channel, tokens))
+        statuses = await info.context.read_raw(lambda s: opt_out_service.check(s, actor, decoded, channel, tokens))
         return [OptOutStatus.from_status(status) for status in statuses]
 
     @strawberry.field(
@@ -151,7 +151,7 @@ class OptOutQuery:
     ) -> OptOutStatusConnection:
         actor = info.context.actor
         decoded = ids.decode("Account", account_id, field="accountId") if account_id is not None else None
-        page = await info.context.read(
+        page = await info.context.read_raw(
             lambda s: opt_out_service.opted_out_page(
                 s, actor, account_id=decoded, token_type=token_type, channel=channel, first=first, after=after
             )
@@ -160,7 +160,7 @@ class OptOutQuery:
         return OptOutStatusConnection(
             edges=edges,
             page_info=page_info,
-            count_total=lambda: info.context.read(
+            count_total=lambda: info.context.read_raw(
                 lambda s: opt_out_service.count_opted_out(
                     s, actor, account_id=decoded, token_type=token_type, channel=channel
                 )
@@ -178,14 +178,14 @@ class OptOutQuery:
     ) -> OptOutEventConnection:
         actor = info.context.actor
         decoded = ids.decode("Account", account_id, field="accountId")
-        page = await info.context.read(
+        page = await info.context.read_raw(
             lambda s: opt_out_service.history_page(s, actor, account_id=decoded, token=token, first=first, after=after)
         )
         edges, page_info = edges_of(page, OptOutEvent.from_model)
         return OptOutEventConnection(
             edges=edges,
             page_info=page_info,
-            count_total=lambda: info.context.read(
+            count_total=lambda: info.context.read_raw(
                 lambda s: opt_out_service.count_history(s, actor, account_id=decoded, token=token)
             ),
         )
@@ -207,14 +207,14 @@ class OptOutMutation:
         return await _change(info, input, opt_out_service.opt_in)
 
 
-ChangeMethod: TypeAlias = Callable[[AsyncSession, Actor, OptOutCommand], Awaitable[list[EventRecord]]]
+ChangeMethod: TypeAlias = Callable[[raw.Connection, Actor, OptOutCommand], Awaitable[list[EventRecord]]]
 
 
 async def _change(info: Info, input: OptOutInput, change: ChangeMethod) -> OptOutPayload:
     try:
         actor = info.context.actor
         command = input.to_command()
-        events = await info.context.run(lambda s: change(s, actor, command))
+        events = await info.context.run_raw(lambda connection: change(connection, actor, command))
     except DomainError as error:
         return OptOutPayload(events=[], errors=UserError.list_from(error))
     return OptOutPayload(events=[OptOutEvent.from_model(event) for event in events], errors=[])

@@ -37,7 +37,12 @@ class StoplistGraphQL(GraphQL[Context, None]):
             actor = await api_keys.resolve(state.sessionmaker, token) if token else None
             if actor is None and not _wants_graphiql(request):
                 raise HTTPException(401, "A valid API key is required: Authorization: Bearer <key>.")
-        return Context(sessionmaker=state.sessionmaker, maybe_actor=actor, loaders=Loaders(state.sessionmaker, actor))
+        return Context(
+            engine=state.engine,
+            sessionmaker=state.sessionmaker,
+            maybe_actor=actor,
+            loaders=Loaders(state.engine, state.sessionmaker, actor),
+        )
 
 
 def _wants_graphiql(request: Request) -> bool:

@@ -4,12 +4,31 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import models
+from app.accounts.records import AccountSettings
+from app.db import raw
 
 
 # Built once: every request resolves an account, so its statement is not rebuilt each time.
 _GET = select(models.Account).where(
     models.Account.organization_id == bindparam("organization_id"), models.Account.id == bindparam("account_id")
 )
+
+
+_SETTINGS = (
+    "SELECT id, organization_id, list_id, opt_out_scope, default_country, on_opt_out FROM accounts"
+    " WHERE organization_id = $1 AND id = $2"
+)
+_ORGANIZATION_LIST = "SELECT id FROM opt_out_lists WHERE organization_id = $1 AND account_id IS NULL"
+
+
+async def settings(connection: raw.Connection, organization_id: UUID, account_id: UUID) -> AccountSettings | None:
+    row = await connection.fetchrow(_SETTINGS, organization_id, account_id)
+    return AccountSettings(*row) if row is not None else None
+
+
+async def organization_list(connection: raw.Connection, organization_id: UUID) -> UUID:
+    list_id: UUID = await connection.fetchval(_ORGANIZATION_LIST, organization_id)
+    return list_id
 
 
 class AccountRepository:

@@ -4,7 +4,10 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import models, tokens
+from app.accounts import repository
+from app.accounts.records import AccountSettings
 from app.accounts.repository import AccountRepository
+from app.db import raw
 from app.auth.actor import Actor
 from app.enums import ContactOptOutEffect, OptOutScope, Role
 from app.errors import InvalidInput, NotFound
@@ -28,6 +31,10 @@ def _clean_name(name: str) -> str:
     return clean
 
 
+def _not_found(account_id: UUID, field: str) -> NotFound:
+    return NotFound(f'Account "{encode("Account", account_id)}" does not exist.', field=field)
+
+
 class AccountService:
     async def get(self, session: AsyncSession, actor: Actor, account_id: UUID, *, field: str = "accountId") -> models.Account:
         """The account if this key may see it; a foreign account answers exactly as a missing one."""
@@ -35,8 +42,19 @@ class AccountService:
         if actor.can_see_account(account_id):
             account = await AccountRepository(session).get(actor.organization_id, account_id)
         if account is None:
-            raise NotFound(f'Account "{encode("Account", account_id)}" does not exist.', field=field)
+            raise _not_found(account_id, field)
         return account
+
+    async def settings(
+        self, connection: raw.Connection, actor: Actor, account_id: UUID, *, field: str = "accountId"
+    ) -> AccountSettings:
+        """`get` for the hot paths, over a plain connection; the same rule, the same answers."""
+        found = None
+        if actor.can_see_account(account_id):
+            found = await repository.settings(connection, actor.organization_id, account_id)
+        if found is None:
+            raise _not_found(account_id, field)
+        return found
 
     async def find(self, session: AsyncSession, actor: Actor, account_id: UUID) -> models.Account | None:
         if not actor.can_see_account(account_id):

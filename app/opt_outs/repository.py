@@ -1,79 +1,91 @@
-"""All SQL of opt-out state and history. The write path is one statement: the state upsert
-and the event insert together, so a change and its history row can never drift apart."""
+"""All SQL of opt-out state and history, over plain asyncpg connections (app/db/raw.py): these
+are the hot paths. The write path is one statement: the state upsert and the event insert
+together, so a change and its history row can never drift apart."""
 
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.types import BigInteger, Text
+import asyncpg
 
+from app.db import raw
+from app.enums import OptOutAction, TokenType
 from app.opt_outs.records import EventRecord
-from app.enums import TokenType
 
 _EVENT_COLUMNS = (
     "id, organization_id, list_id, account_id, scope, token, token_type, channel, action, source, reason,"
     " api_key_id, occurred_at"
 )
+# Parameters of both changes: $1 organization, $2 list, $3 account, $4 scope, $5 token,
+# $6 token type, $7 channels, $8 action, $9 source, $10 reason, $11 API key.
 _INSERT_EVENTS = f"""
 INSERT INTO opt_out_events (organization_id, list_id, account_id, scope, token, token_type, channel, action,
                             source, reason, api_key_id)
-SELECT :organization_id, :list_id, :account_id, :scope, :token, :token_type, changed.channel, :action,
-       :source, :reason, :api_key_id
+SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::text, changed.channel, $8::text, $9::text, $10::text,
+       $11::uuid
 FROM changed ORDER BY changed.channel
 RETURNING {_EVENT_COLUMNS}
 """
-
-OPT_OUT = text(
-    """
+_OPT_OUT = """
 WITH changed AS (
     INSERT INTO opt_out_states AS state (organization_id, list_id, channel, token, token_type, opted_out, since, reason)
-    SELECT :organization_id, :list_id, channel, :token, :token_type, true, now(), :reason
-    FROM unnest(:channels) AS channel
+    SELECT $1::uuid, $2::uuid, channel, $5::text, $6::text, true, now(), $10::text FROM unnest($7::text[]) AS channel
     ON CONFLICT (list_id, channel, token)
     DO UPDATE SET opted_out = true, since = excluded.since, reason = excluded.reason
     WHERE NOT state.opted_out
     RETURNING state.channel
-)"""
-    + _INSERT_EVENTS
-).bindparams(bindparam("channels", type_=ARRAY(Text)))
-
+)""" + _INSERT_EVENTS
 # Opting in a token that is not opted out changes nothing, so it only ever updates.
-OPT_IN = text(
-    """
+_OPT_IN = """
 WITH changed AS (
-    UPDATE opt_out_states AS state SET opted_out = false, since = now(), reason = :reason
-    WHERE state.list_id = :list_id AND state.token = :token AND state.channel = ANY(:channels) AND state.opted_out
+    UPDATE opt_out_states AS state SET opted_out = false, since = now(), reason = $10::text
+    WHERE state.list_id = $2::uuid AND state.token = $5::text AND state.channel = ANY($7::text[]) AND state.opted_out
     RETURNING state.channel
-)"""
-    + _INSERT_EVENTS
-).bindparams(bindparam("channels", type_=ARRAY(Text)))
+)""" + _INSERT_EVENTS
+_CHANGES = {OptOutAction.OPT_OUT: _OPT_OUT, OptOutAction.OPT_IN: _OPT_IN}
 
-CHECK = text(
-    """
+_CHECK = """
 SELECT token, since, reason FROM opt_out_states
-WHERE list_id = :list_id AND channel = :channel AND token = ANY(:tokens) AND opted_out
+WHERE list_id = $1 AND channel = $2 AND token = ANY($3::text[]) AND opted_out
 """
-).bindparams(bindparam("tokens", type_=ARRAY(Text)))
-
-EVENTS_BY_ID = text(
-    f"SELECT {_EVENT_COLUMNS} FROM opt_out_events WHERE organization_id = :organization_id AND id = ANY(:ids) ORDER BY id"
-).bindparams(bindparam("ids", type_=ARRAY(BigInteger)))
+_EVENTS_BY_ID = f"SELECT {_EVENT_COLUMNS} FROM opt_out_events WHERE organization_id = $1 AND id = ANY($2::bigint[]) ORDER BY id"
+_HISTORY = (
+    f"SELECT {_EVENT_COLUMNS} FROM opt_out_events WHERE list_id = $1 AND token = $2 AND id > $3 ORDER BY id LIMIT $4"
+)
+_COUNT_HISTORY = "SELECT count(*) FROM opt_out_events WHERE list_id = $1 AND token = $2"
+_STATES_FOR_TOKENS = (
+    "SELECT token, channel, opted_out, since, reason FROM opt_out_states"
+    " WHERE organization_id = $1 AND list_id = $2 AND token = ANY($3::text[])"
+)
+_CLAIM_KEY = (
+    "INSERT INTO idempotency_keys (organization_id, key, operation, fingerprint) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT DO NOTHING RETURNING key"
+)
+_STORED_KEY = "SELECT operation, fingerprint, event_ids FROM idempotency_keys WHERE organization_id = $1 AND key = $2"
+_RECORD_KEY = "UPDATE idempotency_keys SET event_ids = $3 WHERE organization_id = $1 AND key = $2"
+_PURGE_KEYS = "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)"
+_CONTACT_EFFECTS = {
+    (effect, column): statement.format(column=column)
+    for column in ("msisdn", "email")
+    for effect, statement in {
+        "REMOVE_FROM_GROUPS": "DELETE FROM group_members AS member USING contacts AS contact"
+        " WHERE member.contact_id = contact.id AND member.organization_id = $1 AND contact.organization_id = $1"
+        " AND contact.account_id = $2 AND contact.{column} = $3",
+        "DELETE_CONTACT": "DELETE FROM contacts WHERE organization_id = $1 AND account_id = $2 AND {column} = $3",
+    }.items()
+}
 
 
 class OptOutRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: raw.Connection) -> None:
+        self.connection = connection
 
-    async def change(self, statement: Any, params: dict[str, Any]) -> list[EventRecord]:
-        result = await self.session.execute(statement, params)
-        return sorted((EventRecord(**row) for row in result.mappings()), key=lambda e: e.id)
+    async def change(self, action: OptOutAction, *params: Any) -> list[EventRecord]:
+        rows = await self.connection.fetch(_CHANGES[action], *params)
+        return sorted((EventRecord(*row) for row in rows), key=lambda e: e.id)
 
     async def events_by_id(self, organization_id: UUID, ids: Sequence[int]) -> list[EventRecord]:
-        result = await self.session.execute(EVENTS_BY_ID, {"organization_id": organization_id, "ids": list(ids)})
-        return [EventRecord(**row) for row in result.mappings()]
+        return [EventRecord(*row) for row in await self.connection.fetch(_EVENTS_BY_ID, organization_id, list(ids))]
 
     async def claim_idempotency_key(
         self, organization_id: UUID, key: str, operation: str, fingerprint: str
@@ -81,54 +93,23 @@ class OptOutRepository:
         """None when the key is new (now claimed by this transaction), else what was stored for it.
 
         A concurrent claim of the same key waits here until the first transaction ends."""
-        claimed = await self.session.execute(
-            text(
-                "INSERT INTO idempotency_keys (organization_id, key, operation, fingerprint) "
-                "VALUES (:organization_id, :key, :operation, :fingerprint) ON CONFLICT DO NOTHING RETURNING key"
-            ),
-            {"organization_id": organization_id, "key": key, "operation": operation, "fingerprint": fingerprint},
-        )
-        if claimed.first() is not None:
+        if await self.connection.fetchval(_CLAIM_KEY, organization_id, key, operation, fingerprint) is not None:
             return None
-        row = (
-            await self.session.execute(
-                text(
-                    "SELECT operation, fingerprint, event_ids FROM idempotency_keys "
-                    "WHERE organization_id = :organization_id AND key = :key"
-                ),
-                {"organization_id": organization_id, "key": key},
-            )
-        ).one()
-        return row.operation, row.fingerprint, list(row.event_ids)
+        row = await self.connection.fetchrow(_STORED_KEY, organization_id, key)
+        return row["operation"], row["fingerprint"], list(row["event_ids"])
 
     async def record_idempotent_result(self, organization_id: UUID, key: str, event_ids: list[int]) -> None:
-        await self.session.execute(
-            text(
-                "UPDATE idempotency_keys SET event_ids = :event_ids WHERE organization_id = :organization_id AND key = :key"
-            ).bindparams(bindparam("event_ids", type_=ARRAY(BigInteger))),
-            {"organization_id": organization_id, "key": key, "event_ids": event_ids},
-        )
+        await self.connection.execute(_RECORD_KEY, organization_id, key, event_ids)
 
     async def purge_idempotency_keys(self, older_than_hours: int) -> int:
-        result = await self.session.execute(
-            text("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => :hours)"),
-            {"hours": older_than_hours},
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        status = await self.connection.execute(_PURGE_KEYS, older_than_hours)
+        return int(status.split()[-1])
 
-    async def opted_out(self, list_id: UUID, channel: str, tokens: Sequence[str]) -> dict[str, Any]:
-        result = await self.session.execute(CHECK, {"list_id": list_id, "channel": channel, "tokens": list(tokens)})
-        return {row.token: row for row in result}
+    async def opted_out(self, list_id: UUID, channel: str, tokens: Sequence[str]) -> dict[str, asyncpg.Record]:
+        return {row["token"]: row for row in await self.connection.fetch(_CHECK, list_id, channel, list(tokens))}
 
-    async def states_for_tokens(self, organization_id: UUID, list_id: UUID, tokens: Sequence[str]) -> list[Any]:
-        result = await self.session.execute(
-            text(
-                "SELECT token, channel, opted_out, since, reason FROM opt_out_states "
-                "WHERE organization_id = :organization_id AND list_id = :list_id AND token = ANY(:tokens)"
-            ).bindparams(bindparam("tokens", type_=ARRAY(Text))),
-            {"organization_id": organization_id, "list_id": list_id, "tokens": list(tokens)},
-        )
-        return list(result)
+    async def states_for_tokens(self, organization_id: UUID, list_id: UUID, tokens: Sequence[str]) -> list[asyncpg.Record]:
+        return list(await self.connection.fetch(_STATES_FOR_TOKENS, organization_id, list_id, list(tokens)))
 
     async def opted_out_page(
         self,
@@ -138,78 +119,48 @@ class OptOutRepository:
         channel: str | None,
         after: tuple[str, str, str] | None,
         limit: int,
-    ) -> list[Any]:
+    ) -> list[asyncpg.Record]:
         conditions, params = self._opted_out_filter(list_id, token_type, channel)
         if after is not None:
-            conditions.append("(token_type, channel, token) > (:after_type, :after_channel, :after_token)")
-            params.update(after_type=after[0], after_channel=after[1], after_token=after[2])
-        params["limit"] = limit
-        result = await self.session.execute(
-            text(
-                "SELECT token, token_type, channel, since, reason FROM opt_out_states WHERE "
-                + " AND ".join(conditions)
-                + " ORDER BY token_type, channel, token LIMIT :limit"
-            ),
-            params,
+            n = len(params)
+            conditions.append(f"(token_type, channel, token) > (${n + 1}, ${n + 2}, ${n + 3})")
+            params += list(after)
+        params.append(limit)
+        statement = (
+            "SELECT token, token_type, channel, since, reason FROM opt_out_states WHERE "
+            + " AND ".join(conditions)
+            + f" ORDER BY token_type, channel, token LIMIT ${len(params)}"
         )
-        return list(result)
+        return list(await self.connection.fetch(statement, *params))
 
     async def count_opted_out(self, list_id: UUID, *, token_type: str | None, channel: str | None) -> int:
         conditions, params = self._opted_out_filter(list_id, token_type, channel)
-        result = await self.session.execute(
-            text("SELECT count(*) FROM opt_out_states WHERE " + " AND ".join(conditions)), params
+        count: int = await self.connection.fetchval(
+            "SELECT count(*) FROM opt_out_states WHERE " + " AND ".join(conditions), *params
         )
-        return int(result.scalar_one())
+        return count
 
     @staticmethod
-    def _opted_out_filter(list_id: UUID, token_type: str | None, channel: str | None) -> tuple[list[str], dict[str, Any]]:
-        conditions = ["list_id = :list_id", "opted_out"]
-        params: dict[str, Any] = {"list_id": list_id}
-        if token_type is not None:
-            conditions.append("token_type = :token_type")
-            params["token_type"] = token_type
-        if channel is not None:
-            conditions.append("channel = :channel")
-            params["channel"] = channel
+    def _opted_out_filter(list_id: UUID, token_type: str | None, channel: str | None) -> tuple[list[str], list[Any]]:
+        conditions, params = ["list_id = $1", "opted_out"], [list_id]
+        for column, value in (("token_type", token_type), ("channel", channel)):
+            if value is not None:
+                params.append(value)
+                conditions.append(f"{column} = ${len(params)}")
         return conditions, params
 
     async def history_page(self, list_id: UUID, token: str, *, after: int | None, limit: int) -> list[EventRecord]:
-        result = await self.session.execute(
-            text(
-                f"SELECT {_EVENT_COLUMNS} FROM opt_out_events WHERE list_id = :list_id AND token = :token "
-                "AND id > :after ORDER BY id LIMIT :limit"
-            ),
-            {"list_id": list_id, "token": token, "after": after or 0, "limit": limit},
-        )
-        return [EventRecord(**row) for row in result.mappings()]
+        rows = await self.connection.fetch(_HISTORY, list_id, token, after or 0, limit)
+        return [EventRecord(*row) for row in rows]
 
     async def count_history(self, list_id: UUID, token: str) -> int:
-        result = await self.session.execute(
-            text("SELECT count(*) FROM opt_out_events WHERE list_id = :list_id AND token = :token"),
-            {"list_id": list_id, "token": token},
-        )
-        return int(result.scalar_one())
+        count: int = await self.connection.fetchval(_COUNT_HISTORY, list_id, token)
+        return count
 
     async def apply_contact_effect(
         self, organization_id: UUID, account_id: UUID, token: str, token_type: TokenType, effect: str
     ) -> None:
         column = "email" if token_type is TokenType.EMAIL else "msisdn"
-        params = {"organization_id": organization_id, "account_id": account_id, "token": token}
-        if effect == "REMOVE_FROM_GROUPS":
-            await self.session.execute(
-                text(
-                    "DELETE FROM group_members AS member USING contacts AS contact "
-                    "WHERE member.contact_id = contact.id AND member.organization_id = :organization_id "
-                    f"AND contact.organization_id = :organization_id AND contact.account_id = :account_id "
-                    f"AND contact.{column} = :token"
-                ),
-                params,
-            )
-        elif effect == "DELETE_CONTACT":
-            await self.session.execute(
-                text(
-                    "DELETE FROM contacts WHERE organization_id = :organization_id AND account_id = :account_id "
-                    f"AND {column} = :token"
-                ),
-                params,
-            )
+        statement = _CONTACT_EFFECTS.get((effect, column))
+        if statement is not None:
+            await self.connection.execute(statement, organization_id, account_id, token)

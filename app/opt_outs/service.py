@@ -5,16 +5,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import models, tokens
-from app.accounts.repository import AccountRepository
+from app.db import raw
+from app.accounts import repository as account_repository
 from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.enums import Channel, OptOutAction, OptOutSource, Role, TokenType
 from app.errors import DomainError, IdempotencyKeyReused, InvalidCursor, InvalidInput, TooMany
 from app.opt_outs.records import EventRecord
-from app.opt_outs.repository import OPT_IN, OPT_OUT, OptOutRepository
+from app.opt_outs.repository import OptOutRepository
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
 
 MAX_CHECK_TOKENS = 10_000
@@ -62,17 +62,17 @@ def event_cursor_value(cursor: str | None, *, field: str = "after") -> int | Non
 
 
 class OptOutService:
-    async def opt_out(self, session: AsyncSession, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
-        return await self._change(session, actor, command, OptOutAction.OPT_OUT)
+    async def opt_out(self, connection: raw.Connection, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
+        return await self._change(connection, actor, command, OptOutAction.OPT_OUT)
 
-    async def opt_in(self, session: AsyncSession, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
-        return await self._change(session, actor, command, OptOutAction.OPT_IN)
+    async def opt_in(self, connection: raw.Connection, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
+        return await self._change(connection, actor, command, OptOutAction.OPT_IN)
 
     async def _change(
-        self, session: AsyncSession, actor: Actor, command: OptOutCommand, action: OptOutAction
+        self, connection: raw.Connection, actor: Actor, command: OptOutCommand, action: OptOutAction
     ) -> list[EventRecord]:
         actor.require(Role.WRITER, what="change opt-outs")
-        account = await account_service.get(session, actor, command.account_id, field="input.accountId")
+        account = await account_service.settings(connection, actor, command.account_id, field="input.accountId")
         if not command.channels:
             raise InvalidInput("Name at least one channel.", field="input.channels")
         if command.reason is not None and len(command.reason) > MAX_REASON_LENGTH:
@@ -83,7 +83,7 @@ class OptOutService:
         token_type = tokens.detect_type(command.token)
         token = tokens.normalise(command.token, token_type, account.default_country, field="input.token")
         tokens.require_channels_match(command.token, token_type, command.channels, field="input.channels")
-        repository = OptOutRepository(session)
+        repository = OptOutRepository(connection)
 
         key = command.idempotency_key
         if key is not None:
@@ -103,20 +103,18 @@ class OptOutService:
                 return await repository.events_by_id(actor.organization_id, stored[2])
 
         events = await repository.change(
-            OPT_OUT if action is OptOutAction.OPT_OUT else OPT_IN,
-            {
-                "organization_id": actor.organization_id,
-                "list_id": account.list_id,
-                "account_id": account.id,
-                "scope": account.opt_out_scope,
-                "token": token,
-                "token_type": token_type.value,
-                "channels": list(dict.fromkeys(c.value for c in command.channels)),
-                "action": action.value,
-                "source": command.source.value,
-                "reason": command.reason,
-                "api_key_id": actor.key_id,
-            },
+            action,
+            actor.organization_id,
+            account.list_id,
+            account.id,
+            account.opt_out_scope,
+            token,
+            token_type.value,
+            list(dict.fromkeys(c.value for c in command.channels)),
+            action.value,
+            command.source.value,
+            command.reason,
+            actor.key_id,
         )
         if key is not None:
             await repository.record_idempotent_result(actor.organization_id, key, [e.id for e in events])
@@ -125,11 +123,11 @@ class OptOutService:
         return events
 
     async def check(
-        self, session: AsyncSession, actor: Actor, account_id: UUID, channel: Channel, raw_tokens: list[str]
+        self, connection: raw.Connection, actor: Actor, account_id: UUID, channel: Channel, raw_tokens: list[str]
     ) -> list[TokenStatus]:
         if len(raw_tokens) > MAX_CHECK_TOKENS:
             raise TooMany(f"{len(raw_tokens)} tokens in one call; at most {MAX_CHECK_TOKENS} are allowed.", field="tokens")
-        account = await account_service.get(session, actor, account_id)
+        account = await account_service.settings(connection, actor, account_id)
         token_type = channel.token_type
         normalised: list[tuple[str, str | None, DomainError | None]] = []
         for index, raw in enumerate(raw_tokens):
@@ -138,7 +136,7 @@ class OptOutService:
             except DomainError as error:
                 normalised.append((raw, None, error))
         valid = [token for _, token, _ in normalised if token is not None]
-        found = await OptOutRepository(session).opted_out(account.list_id, channel.value, valid) if valid else {}
+        found = await OptOutRepository(connection).opted_out(account.list_id, channel.value, valid) if valid else {}
         statuses = []
         for raw, token, error in normalised:
             row = found.get(token) if token is not None else None
@@ -149,30 +147,29 @@ class OptOutService:
                     token_type=token_type,
                     channel=channel,
                     opted_out=row is not None,
-                    since=row.since if row is not None else None,
-                    reason=row.reason if row is not None else None,
+                    since=row["since"] if row is not None else None,
+                    reason=row["reason"] if row is not None else None,
                     error=error,
                 )
             )
         return statuses
 
     async def contact_statuses(
-        self, session: AsyncSession, actor: Actor, contacts: list[models.Contact]
+        self, connection: raw.Connection, actor: Actor, contacts: list[models.Contact]
     ) -> dict[UUID, list[TokenStatus]]:
         """One status per channel each contact has a token for, from its account's list."""
-        accounts = AccountRepository(session)
         list_ids: dict[UUID, UUID] = {}
         for contact in contacts:
             if contact.account_id not in list_ids:
-                account = await accounts.get(actor.organization_id, contact.account_id)
+                account = await account_repository.settings(connection, actor.organization_id, contact.account_id)
                 if account is not None:
                     list_ids[contact.account_id] = account.list_id
         states: dict[tuple[UUID, str, str], Any] = {}
-        repository = OptOutRepository(session)
+        repository = OptOutRepository(connection)
         for list_id in set(list_ids.values()):
             wanted = [t for c in contacts if list_ids.get(c.account_id) == list_id for t in (c.msisdn, c.email) if t]
             for row in await repository.states_for_tokens(actor.organization_id, list_id, wanted):
-                states[(list_id, row.token, row.channel)] = row
+                states[(list_id, row["token"], row["channel"])] = row
         result: dict[UUID, list[TokenStatus]] = {}
         for contact in contacts:
             list_id = list_ids.get(contact.account_id)
@@ -182,7 +179,7 @@ class OptOutService:
                 if token is None:
                     continue
                 row = states.get((list_id, token, channel.value)) if list_id else None
-                opted_out = bool(row is not None and row.opted_out)
+                opted_out = bool(row is not None and row["opted_out"])
                 statuses.append(
                     TokenStatus(
                         input=token,
@@ -190,24 +187,24 @@ class OptOutService:
                         token_type=channel.token_type,
                         channel=channel,
                         opted_out=opted_out,
-                        since=row.since if opted_out else None,
-                        reason=row.reason if opted_out else None,
+                        since=row["since"] if opted_out else None,
+                        reason=row["reason"] if opted_out else None,
                     )
                 )
             result[contact.id] = statuses
         return result
 
-    async def _list_id(self, session: AsyncSession, actor: Actor, account_id: UUID | None) -> UUID:
+    async def _list_id(self, connection: raw.Connection, actor: Actor, account_id: UUID | None) -> UUID:
         if account_id is not None:
-            return (await account_service.get(session, actor, account_id)).list_id
+            return (await account_service.settings(connection, actor, account_id)).list_id
         if actor.account_id is not None:
             # An account key reads the list its own account uses.
-            return (await account_service.get(session, actor, actor.account_id)).list_id
-        return await AccountRepository(session).organization_list_id(actor.organization_id)
+            return (await account_service.settings(connection, actor, actor.account_id)).list_id
+        return await account_repository.organization_list(connection, actor.organization_id)
 
     async def opted_out_page(
         self,
-        session: AsyncSession,
+        connection: raw.Connection,
         actor: Actor,
         *,
         account_id: UUID | None,
@@ -218,8 +215,8 @@ class OptOutService:
     ) -> Page[TokenStatus]:
         size = page_size(first)
         key = decode_cursor("optouts", after, 3)
-        list_id = await self._list_id(session, actor, account_id)
-        rows = await OptOutRepository(session).opted_out_page(
+        list_id = await self._list_id(connection, actor, account_id)
+        rows = await OptOutRepository(connection).opted_out_page(
             list_id,
             token_type=token_type.value if token_type else None,
             channel=channel.value if channel else None,
@@ -228,13 +225,13 @@ class OptOutService:
         )
         statuses = [
             TokenStatus(
-                input=row.token,
-                token=row.token,
-                token_type=TokenType(row.token_type),
-                channel=Channel(row.channel),
+                input=row["token"],
+                token=row["token"],
+                token_type=TokenType(row["token_type"]),
+                channel=Channel(row["channel"]),
                 opted_out=True,
-                since=row.since,
-                reason=row.reason,
+                since=row["since"],
+                reason=row["reason"],
             )
             for row in rows
         ]
@@ -244,40 +241,40 @@ class OptOutService:
 
     async def count_opted_out(
         self,
-        session: AsyncSession,
+        connection: raw.Connection,
         actor: Actor,
         *,
         account_id: UUID | None,
         token_type: TokenType | None,
         channel: Channel | None,
     ) -> int:
-        list_id = await self._list_id(session, actor, account_id)
-        return await OptOutRepository(session).count_opted_out(
+        list_id = await self._list_id(connection, actor, account_id)
+        return await OptOutRepository(connection).count_opted_out(
             list_id, token_type=token_type.value if token_type else None, channel=channel.value if channel else None
         )
 
     async def _history_target(
-        self, session: AsyncSession, actor: Actor, account_id: UUID, raw_token: str
+        self, connection: raw.Connection, actor: Actor, account_id: UUID, raw_token: str
     ) -> tuple[UUID, str]:
-        account = await account_service.get(session, actor, account_id)
+        account = await account_service.settings(connection, actor, account_id)
         token_type = tokens.detect_type(raw_token)
         return account.list_id, tokens.normalise(raw_token, token_type, account.default_country, field="token")
 
     async def history_page(
-        self, session: AsyncSession, actor: Actor, *, account_id: UUID, token: str, first: int | None, after: str | None
+        self, connection: raw.Connection, actor: Actor, *, account_id: UUID, token: str, first: int | None, after: str | None
     ) -> Page[EventRecord]:
         size = page_size(first)
         after_id = event_cursor_value(after)
-        list_id, normalised = await self._history_target(session, actor, account_id, token)
-        rows = await OptOutRepository(session).history_page(list_id, normalised, after=after_id, limit=size + 1)
+        list_id, normalised = await self._history_target(connection, actor, account_id, token)
+        rows = await OptOutRepository(connection).history_page(list_id, normalised, after=after_id, limit=size + 1)
         return build_page(rows, size, lambda e: str(e.id))
 
-    async def count_history(self, session: AsyncSession, actor: Actor, *, account_id: UUID, token: str) -> int:
-        list_id, normalised = await self._history_target(session, actor, account_id, token)
-        return await OptOutRepository(session).count_history(list_id, normalised)
+    async def count_history(self, connection: raw.Connection, actor: Actor, *, account_id: UUID, token: str) -> int:
+        list_id, normalised = await self._history_target(connection, actor, account_id, token)
+        return await OptOutRepository(connection).count_history(list_id, normalised)
 
-    async def purge_idempotency_keys(self, session: AsyncSession) -> int:
-        return await OptOutRepository(session).purge_idempotency_keys(older_than_hours=IDEMPOTENCY_KEY_HOURS)
+    async def purge_idempotency_keys(self, connection: raw.Connection) -> int:
+        return await OptOutRepository(connection).purge_idempotency_keys(older_than_hours=IDEMPOTENCY_KEY_HOURS)
 
 
 opt_out_service = OptOutService()

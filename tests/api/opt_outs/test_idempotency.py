@@ -3,6 +3,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from app.db import raw
 from app.opt_outs.service import opt_out_service
 
 from tests.support.client import ApiClient
@@ -81,7 +82,7 @@ async def test_keys_of_one_organization_do_not_collide_with_another(tenant: Tena
     assert [e["token"] for e in events] == ["+31687654321"]
 
 
-async def test_keys_are_kept_a_day_then_purged(tenant: Tenant, api: ApiClient, sessionmaker: Any) -> None:
+async def test_keys_are_kept_a_day_then_purged(tenant: Tenant, api: ApiClient, sessionmaker: Any, engine: Any) -> None:
     account = await tenant.create_account()
     await tenant.opt_out(account, "+31612345678", ["SMS"], idempotencyKey="day-old")
     await tenant.opt_out(account, "+31612345679", ["SMS"], idempotencyKey="fresh")
@@ -93,8 +94,8 @@ async def test_keys_are_kept_a_day_then_purged(tenant: Tenant, api: ApiClient, s
             text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE organization_id = :o AND key = 'day-old'"),
             {"o": tenant.organization_id})
 
-    async with sessionmaker.begin() as session:
-        await opt_out_service.purge_idempotency_keys(session)
+    async with raw.transaction(engine) as connection:
+        await opt_out_service.purge_idempotency_keys(connection)
 
     reused = await tenant.opt_out(account, "+31600000000", ["SMS"], idempotencyKey="day-old")
     kept = await api.graphql(

@@ -1,0 +1,14 @@
+from dataclasses import dataclass
+from uuid import UUID
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSettings:
+    """What the hot paths need of an account, read without the ORM."""
+
+    id: UUID
+    organization_id: UUID
+    list_id: UUID
+    opt_out_scope: str
+    default_country: str | None
+    on_opt_out: str
