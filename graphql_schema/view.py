@@ -3,6 +3,8 @@
 import json
 from typing import Any
 
+import orjson
+
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +29,13 @@ class StoplistGraphQL(GraphQL[Context, None]):
         except HTTPException as error:
             response = _json_error(error.status_code, error.reason)
         await response(scope, receive, send)
+
+    # Checks and audience pages answer thousands of objects: orjson encodes them ~5x faster.
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.state
