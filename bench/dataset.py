@@ -151,14 +151,22 @@ async def load(connection: asyncpg.Connection, tenant: Tenant, dataset: Dataset,
             yield contact_id, org, account, msisdn, email
 
     def members() -> Iterator[tuple[Any, ...]]:
-        for contact_id, groups in zip(dataset.contact_ids, dataset.groups, strict=True):
+        # Memberships carry copies of the contact's tokens (the audience walks them in order).
+        for contact_id, groups, msisdn, email in zip(
+            dataset.contact_ids, dataset.groups, dataset.msisdns, dataset.emails, strict=True
+        ):
             for group in groups:
-                yield org, tenant.group_ids[group], contact_id
+                yield org, tenant.group_ids[group], contact_id, msisdn, email
 
     opt_outs = _opt_out_rows(dataset, seed)
     steps: list[tuple[str, str, list[str], Any]] = [
         ("contacts", "contacts", ["id", "organization_id", "account_id", "msisdn", "email"], contacts()),
-        ("group_members", "group_members", ["organization_id", "group_id", "contact_id"], members()),
+        (
+            "group_members",
+            "group_members",
+            ["organization_id", "group_id", "contact_id", "msisdn", "email"],
+            members(),
+        ),
         (
             "opt_out_states",
             "opt_out_states",

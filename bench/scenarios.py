@@ -105,7 +105,6 @@ class Bench:
         tenant = self.tenant
         return (
             tenant.organization_id,
-            tenant.account_id,
             tenant.list_id,
             CHANNEL,
             tenant.group_ids[:AUDIENCE_GROUPS],

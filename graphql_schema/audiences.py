@@ -76,10 +76,10 @@ class AudienceQueryType:
         prepared = await info.context.read(lambda s: audience_service.prepare(s, actor, query, first=first, after=after))
 
         async def page() -> tuple[list[Edge[AudienceMember]], PageInfo]:
-            members = await info.context.read(lambda s: audience_service.page(s, prepared))
+            members = await info.context.read_raw(lambda connection: audience_service.page(connection, prepared))
             return edges_of(members, AudienceMember.from_member)
 
         return AudienceConnection(
             page=once(page),
-            counts=once(lambda: info.context.read(lambda s: audience_service.counts(s, prepared))),
+            counts=once(lambda: info.context.read_raw(lambda connection: audience_service.counts(connection, prepared))),
         )

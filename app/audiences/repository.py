@@ -1,87 +1,20 @@
-"""The audience queries. The page query walks the account's contacts in token order through
-(account_id, token, id), keeps those in a requested group, takes the first contact per token,
-and drops opted-out tokens unless a requested bypass group holds that token: so one page costs
-about one page of index reads, however large the audience."""
+"""The audience queries, over plain asyncpg connections (a hot path: app/db/raw.py).
+
+A page merges one ordered index scan per requested group over (group_id, token, contact_id),
+each read at most a window of rows past the cursor; takes the first contact per token; and
+keeps a token unless it is opted out in the list and no requested bypass group holds it. So a
+page costs about groups x page size index entries, however large, small or sparse the groups
+are. Tokens come from group_members, which carries copies of its contact's tokens."""
 
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import TextClause
+import asyncpg
+
+from app.db import raw
 
 TOKEN_COLUMNS = {"MSISDN": "msisdn", "EMAIL": "email"}
-
-
-def _arrays(statement: str, *names: str) -> TextClause:
-    return text(statement).bindparams(*(bindparam(name, type_=ARRAY(PG_UUID(as_uuid=True))) for name in names))
-
-
-def _page_statement(column: str, filtered: bool) -> TextClause:
-    candidates = f"""
-SELECT DISTINCT ON (contact.{column}) contact.{column} AS token, contact.id AS contact_id
-FROM contacts AS contact
-WHERE contact.organization_id = :organization_id AND contact.account_id = :account_id
-  AND contact.{column} IS NOT NULL AND contact.{column} > :after
-  AND EXISTS (SELECT 1 FROM group_members AS member
-              WHERE member.contact_id = contact.id AND member.group_id = ANY(:group_ids))
-ORDER BY contact.{column}, contact.id"""
-    if not filtered:
-        return _arrays(
-            f"SELECT token, contact_id, false AS via_bypass FROM ({candidates}) AS candidate ORDER BY token LIMIT :limit",
-            "group_ids",
-        )
-    # Each candidate probes its own state row and, only when opted out, the bypass groups. Written
-    # as LATERAL ... LIMIT 1 so PostgreSQL cannot turn the probes into hashes of the whole
-    # opt-out list (EXISTS became hashed subplans: a page cost grew with the list, not the page).
-    return _arrays(
-        f"""
-SELECT candidate.token, candidate.contact_id, state.opted_out IS NOT NULL AS via_bypass
-FROM ({candidates}) AS candidate
-LEFT JOIN LATERAL (
-    SELECT true AS opted_out FROM opt_out_states AS state
-    WHERE state.list_id = :list_id AND state.channel = :channel AND state.token = candidate.token AND state.opted_out
-    LIMIT 1
-) AS state ON true
-LEFT JOIN LATERAL (
-    SELECT true AS reachable FROM contacts AS other JOIN group_members AS member ON member.contact_id = other.id
-    WHERE state.opted_out AND other.organization_id = :organization_id AND other.account_id = :account_id
-      AND other.{column} = candidate.token AND member.group_id = ANY(:bypass_group_ids)
-    LIMIT 1
-) AS bypass ON true
-WHERE state.opted_out IS NULL OR bypass.reachable
-ORDER BY candidate.token LIMIT :limit""",
-        "group_ids",
-        "bypass_group_ids",
-    )
-
-
-def _count_statement(column: str) -> TextClause:
-    return _arrays(
-        f"""
-WITH member_tokens AS (
-    SELECT contact.{column} AS token, bool_or(member.group_id = ANY(:bypass_group_ids)) AS bypass
-    FROM group_members AS member JOIN contacts AS contact ON contact.id = member.contact_id
-    WHERE member.organization_id = :organization_id AND member.group_id = ANY(:group_ids)
-      AND contact.account_id = :account_id AND contact.{column} IS NOT NULL
-    GROUP BY contact.{column}
-)
-SELECT count(*) FILTER (WHERE state.token IS NULL OR member_tokens.bypass) AS total,
-       count(*) FILTER (WHERE state.token IS NOT NULL AND NOT member_tokens.bypass) AS suppressed
-FROM member_tokens
-LEFT JOIN opt_out_states AS state
-       ON state.list_id = :list_id AND state.channel = :channel AND state.token = member_tokens.token
-      AND state.opted_out AND :filtered""",
-        "group_ids",
-        "bypass_group_ids",
-    )
-
-
-_PAGES = {(token_type, filtered): _page_statement(column, filtered)
-          for token_type, column in TOKEN_COLUMNS.items() for filtered in (True, False)}
-_COUNTS = {token_type: _count_statement(column) for token_type, column in TOKEN_COLUMNS.items()}
 
 
 @dataclass(frozen=True)
@@ -97,27 +30,111 @@ class AudienceScope:
     bypass_group_ids: list[UUID]
     filtered: bool
 
-    def params(self) -> dict[str, Any]:
-        return {
-            "organization_id": self.organization_id,
-            "account_id": self.account_id,
-            "list_id": self.list_id,
-            "channel": self.channel,
-            "group_ids": self.group_ids,
-            "bypass_group_ids": self.bypass_group_ids,
-            "filtered": self.filtered,
-        }
+
+def _page_statement(column: str, filtered: bool) -> str:
+    # Parameters: $1 list, $2 channel, $3 organization, $4 bypass groups, $5 after (exclusive),
+    # $6 from (inclusive), $7 window per group, $8 limit, $9 groups.
+    # Every group that filled its window was read up to its last token; below the lowest such
+    # token the merge is complete. That token is the boundary, returned as a last, marked row.
+    merge = f"""
+WITH merged AS (
+    SELECT requested.group_id, member.token, member.contact_id
+    FROM unnest($9::uuid[]) AS requested (group_id)
+    CROSS JOIN LATERAL (
+        SELECT member.{column} AS token, member.contact_id FROM group_members AS member
+        WHERE member.group_id = requested.group_id AND member.organization_id = $3
+          AND member.{column} > $5 AND member.{column} >= $6
+        ORDER BY member.{column}, member.contact_id LIMIT $7
+    ) AS member
+),
+boundary AS (
+    SELECT min(last) AS token
+    FROM (SELECT max(token) AS last FROM merged GROUP BY group_id HAVING count(*) = $7) AS full_group
+),
+candidate AS (
+    SELECT DISTINCT ON (token) token, contact_id FROM merged
+    WHERE (SELECT token FROM boundary) IS NULL OR token < (SELECT token FROM boundary)
+    ORDER BY token, contact_id
+)"""
+    if not filtered:
+        return f"""{merge},
+page AS (SELECT token, contact_id, false AS via_bypass FROM candidate ORDER BY token LIMIT $8),
+-- Gives the filter's parameters, unused here, their types: both statements take the same ones.
+typed AS (SELECT $1::uuid, $2::text, $4::uuid[])
+SELECT token, contact_id, via_bypass, false AS is_boundary FROM page
+UNION ALL SELECT token, NULL, NULL, true FROM boundary"""
+    # The probes are LATERAL ... LIMIT 1 so PostgreSQL cannot turn them into hashes of the
+    # whole opt-out list (as EXISTS became): a page costs a page of probes.
+    return f"""{merge},
+page AS (
+    SELECT candidate.token, candidate.contact_id, state.opted_out IS NOT NULL AS via_bypass
+    FROM candidate
+    LEFT JOIN LATERAL (
+        SELECT true AS opted_out FROM opt_out_states AS state
+        WHERE state.list_id = $1 AND state.channel = $2 AND state.token = candidate.token AND state.opted_out
+        LIMIT 1
+    ) AS state ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS reachable FROM group_members AS member
+        WHERE state.opted_out AND member.group_id = ANY($4::uuid[]) AND member.{column} = candidate.token
+        LIMIT 1
+    ) AS bypass ON true
+    WHERE state.opted_out IS NULL OR bypass.reachable
+    ORDER BY candidate.token LIMIT $8
+)
+SELECT token, contact_id, via_bypass, false AS is_boundary FROM page
+UNION ALL SELECT token, NULL, NULL, true FROM boundary"""
+
+
+def _count_statement(column: str) -> str:
+    # Parameters: $1 list, $2 channel, $3 organization, $4 groups, $5 bypass groups, $6 filtered.
+    return f"""
+WITH member_tokens AS (
+    SELECT member.{column} AS token, bool_or(member.group_id = ANY($5::uuid[])) AS bypass
+    FROM group_members AS member
+    WHERE member.organization_id = $3 AND member.group_id = ANY($4::uuid[]) AND member.{column} IS NOT NULL
+    GROUP BY member.{column}
+)
+SELECT count(*) FILTER (WHERE state.token IS NULL OR member_tokens.bypass) AS total,
+       count(*) FILTER (WHERE state.token IS NOT NULL AND NOT member_tokens.bypass) AS suppressed
+FROM member_tokens
+LEFT JOIN opt_out_states AS state
+       ON state.list_id = $1 AND state.channel = $2 AND state.token = member_tokens.token
+      AND state.opted_out AND $6::boolean"""
+
+
+_PAGES = {(token_type, filtered): _page_statement(column, filtered)
+          for token_type, column in TOKEN_COLUMNS.items() for filtered in (True, False)}
+_COUNTS = {token_type: _count_statement(column) for token_type, column in TOKEN_COLUMNS.items()}
 
 
 class AudienceRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+    def __init__(self, connection: raw.Connection) -> None:
+        self.connection = connection
 
-    async def page(self, scope: AudienceScope, *, after: str, limit: int) -> list[Any]:
+    async def page(self, scope: AudienceScope, *, after: str, limit: int) -> list[asyncpg.Record]:
+        """The first `limit` members after the token `after`, in token order."""
         statement = _PAGES[(scope.token_type, scope.filtered)]
-        result = await self.session.execute(statement, {**scope.params(), "after": after, "limit": limit})
-        return list(result)
+        # Room for the opted-out tokens a window holds; rounds continue from the boundary.
+        window = limit + limit // 4 + 16
+        members: list[asyncpg.Record] = []
+        start = ""
+        while True:
+            rows = await self.connection.fetch(
+                statement, scope.list_id, scope.channel, scope.organization_id, scope.bypass_group_ids,
+                after, start, window, limit - len(members), scope.group_ids,
+            )
+            boundary = next(row["token"] for row in rows if row["is_boundary"])
+            members += sorted((row for row in rows if not row["is_boundary"]), key=lambda row: row["token"])
+            if len(members) >= limit or boundary is None:
+                return members[:limit]
+            if boundary == start:
+                window *= 2  # a group holds a whole window of one token: read further at once
+            start = boundary
 
     async def counts(self, scope: AudienceScope) -> tuple[int, int]:
-        row = (await self.session.execute(_COUNTS[scope.token_type], scope.params())).one()
-        return int(row.total), int(row.suppressed)
+        row = await self.connection.fetchrow(
+            _COUNTS[scope.token_type], scope.list_id, scope.channel, scope.organization_id, scope.group_ids,
+            scope.bypass_group_ids, scope.filtered,
+        )
+        return int(row["total"]), int(row["suppressed"])

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.service import account_service
 from app.audiences.repository import AudienceRepository, AudienceScope
 from app.auth.actor import Actor
+from app.db import raw
 from app.enums import Channel, Purpose
 from app.errors import InvalidInput, TooMany
 from app.groups.service import group_service
@@ -72,13 +73,14 @@ class AudienceService:
         )
         return PreparedAudience(scope=scope, size=size, after=str(key[0]) if key else "")
 
-    async def page(self, session: AsyncSession, prepared: PreparedAudience) -> Page[AudienceMember]:
-        rows = await AudienceRepository(session).page(prepared.scope, after=prepared.after, limit=prepared.size + 1)
-        members = [AudienceMember(contact_id=r.contact_id, token=r.token, via_bypass_group=r.via_bypass) for r in rows]
+    async def page(self, connection: raw.Connection, prepared: PreparedAudience) -> Page[AudienceMember]:
+        rows = await AudienceRepository(connection).page(prepared.scope, after=prepared.after, limit=prepared.size + 1)
+        members = [AudienceMember(contact_id=r["contact_id"], token=r["token"], via_bypass_group=r["via_bypass"])
+                   for r in rows]
         return build_page(members, prepared.size, lambda m: encode_cursor("audience", [m.token]))
 
-    async def counts(self, session: AsyncSession, prepared: PreparedAudience) -> AudienceCounts:
-        total, suppressed = await AudienceRepository(session).counts(prepared.scope)
+    async def counts(self, connection: raw.Connection, prepared: PreparedAudience) -> AudienceCounts:
+        total, suppressed = await AudienceRepository(connection).counts(prepared.scope)
         return AudienceCounts(total=total, suppressed=suppressed)
 
 

@@ -1,11 +1,20 @@
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import models
+
+
+# Memberships carry the contact's tokens (the audience walks them in token order).
+_ADD_MEMBERS = text(
+    "INSERT INTO group_members (organization_id, group_id, contact_id, msisdn, email)"
+    " SELECT :organization_id, :group_id, contact.id, contact.msisdn, contact.email FROM contacts AS contact"
+    " WHERE contact.organization_id = :organization_id AND contact.id = ANY(:contact_ids)"
+    " ON CONFLICT DO NOTHING"
+).bindparams(bindparam("contact_ids", type_=ARRAY(PG_UUID(as_uuid=True))))
 
 
 class GroupRepository:
@@ -62,8 +71,8 @@ class GroupRepository:
     async def add_members(self, organization_id: UUID, group_id: UUID, contact_ids: Sequence[UUID]) -> None:
         if not contact_ids:
             return
-        rows = [{"organization_id": organization_id, "group_id": group_id, "contact_id": c} for c in contact_ids]
-        await self.session.execute(insert(models.GroupMember).values(rows).on_conflict_do_nothing())
+        await self.session.execute(_ADD_MEMBERS, {"organization_id": organization_id, "group_id": group_id,
+                                                  "contact_ids": list(contact_ids)})
 
     async def groups_of_contacts(
         self, organization_id: UUID, contact_ids: Sequence[UUID]

@@ -27,3 +27,5 @@ class GroupMember(OrgScoped, table=True):
 
     contact_id: UUID = Field(foreign_key="contacts.id", primary_key=True)
     group_id: UUID = Field(foreign_key="groups.id", primary_key=True)
+    msisdn: str | None = None  # copies of the contact's tokens, kept in step by a trigger
+    email: str | None = None

@@ -93,14 +93,30 @@ CREATE TABLE groups (
 );
 CREATE INDEX groups_organization ON groups (organization_id);
 
+-- A membership carries its contact's tokens, so an audience page is a merge of per-group scans
+-- in token order (about groups x page size index entries, however large or sparse the groups).
 CREATE TABLE group_members (
     organization_id uuid NOT NULL REFERENCES organizations(id),
     group_id uuid NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
     contact_id uuid NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    msisdn text,
+    email text,
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (contact_id, group_id)
 );
 CREATE INDEX group_members_group ON group_members (group_id, contact_id);
+CREATE INDEX group_members_msisdn ON group_members (group_id, msisdn, contact_id) WHERE msisdn IS NOT NULL;
+CREATE INDEX group_members_email ON group_members (group_id, email, contact_id) WHERE email IS NOT NULL;
+
+-- The copies follow the contact whatever code path changes its tokens.
+CREATE FUNCTION group_members_follow_contact() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE group_members SET msisdn = NEW.msisdn, email = NEW.email WHERE contact_id = NEW.id;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER contacts_tokens_follow AFTER UPDATE OF msisdn, email ON contacts FOR EACH ROW
+    WHEN (OLD.msisdn IS DISTINCT FROM NEW.msisdn OR OLD.email IS DISTINCT FROM NEW.email)
+    EXECUTE FUNCTION group_members_follow_contact();
 
 -- The current state per (list, channel, token); the history lives in opt_out_events.
 CREATE TABLE opt_out_states (
@@ -151,12 +167,21 @@ DOWNGRADE = """
 DROP TABLE idempotency_keys, opt_out_events, opt_out_states, group_members, groups, contacts, api_keys;
 ALTER TABLE opt_out_lists DROP CONSTRAINT IF EXISTS opt_out_lists_account_id_fkey;
 DROP TABLE accounts, opt_out_lists, organizations;
+DROP FUNCTION group_members_follow_contact();
 """
 
 
 def _statements(script: str) -> list[str]:
-    # The asyncpg driver prepares each statement, so a script goes one statement at a time.
-    return [statement.strip() for statement in script.split(";\n") if statement.strip()]
+    # The asyncpg driver prepares each statement, so a script goes one statement at a time;
+    # a function body ($$ ... $$) holds semicolons of its own.
+    statements, pending = [], ""
+    for piece in script.split(";\n"):
+        pending = f"{pending};\n{piece}" if pending else piece
+        if pending.count("$$") % 2 == 0:
+            if pending.strip():
+                statements.append(pending.strip())
+            pending = ""
+    return statements
 
 
 def upgrade() -> None:

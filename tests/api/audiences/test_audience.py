@@ -1,5 +1,9 @@
 from typing import Any
 
+from sqlalchemy import text
+
+from app import ids
+
 from tests.support.client import ApiClient
 from tests.support.tenants import Tenant
 
@@ -155,3 +159,55 @@ async def test_no_group_is_a_clear_error(tenant: Tenant, api: ApiClient) -> None
     errors = await api.errors(AUDIENCE, {"a": account, "g": [], "channel": "SMS"}, key=tenant.reader_key)
 
     assert errors == [{"message": "Name at least one group.", "code": "INVALID", "field": "groupIds"}]
+
+
+async def test_pages_fill_up_past_long_runs_of_opted_out_members(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account()
+    group = await tenant.create_group(account)
+    expected = []
+    for n in range(60):
+        token = f"+316{n:08d}"
+        await tenant.create_contact(account, phone=token, groups=[group])
+        if n % 12 == 0:
+            expected.append(token)
+        else:
+            await tenant.opt_out(account, token, ["SMS"])
+
+    seen, after = [], None
+    while True:
+        page = await audience(api, tenant.reader_key, a=account, g=[group], first=2, after=after)
+        assert len(page["edges"]) == 2 or not page["pageInfo"]["hasNextPage"]
+        seen += [token for token, _ in members(page)]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+
+    assert seen == expected
+
+
+async def test_many_contacts_sharing_one_number_are_one_member(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account()
+    group = await tenant.create_group(account)
+    for _ in range(25):
+        await tenant.create_contact(account, phone="+31611111111", groups=[group])
+    await tenant.create_contact(account, phone="+31622222222", groups=[group])
+
+    result = await audience(api, tenant.reader_key, a=account, g=[group], first=1)
+    rest = await audience(api, tenant.reader_key, a=account, g=[group], first=1, after=result["pageInfo"]["endCursor"])
+
+    assert (members(result), result["pageInfo"]["hasNextPage"]) == ([("+31611111111", False)], True)
+    assert (members(rest), rest["pageInfo"]["hasNextPage"]) == ([("+31622222222", False)], False)
+    assert result["totalCount"] == 2
+
+
+async def test_a_contacts_new_number_reaches_its_audiences(tenant: Tenant, api: ApiClient, sessionmaker: Any) -> None:
+    account = await tenant.create_account()
+    group = await tenant.create_group(account)
+    contact = await tenant.create_contact(account, phone="+31611111111", groups=[group])
+
+    # No mutation edits a contact's number yet (imports will): change it as they will, in the table.
+    async with sessionmaker.begin() as session:
+        await session.execute(text("UPDATE contacts SET msisdn = '+31699999999' WHERE id = :id"),
+                              {"id": ids.decode("Contact", contact, field="id")})
+
+    assert members(await audience(api, tenant.reader_key, a=account, g=[group])) == [("+31699999999", False)]
