@@ -7,7 +7,11 @@ def build_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
     return create_async_engine(
         sqlalchemy_url(database_url),
         pool_size=pool_size,
-        max_overflow=pool_size,
+        # No overflow: overflow connections are closed on return, so a burst above the pool size
+        # opened and closed connections on every request (py-spy: connect, TLS probe, close).
+        # A request now waits for a pooled connection instead, which costs nothing.
+        max_overflow=0,
+        pool_timeout=30,
         pool_pre_ping=False,
         # Reconnects after a database restart: a dropped connection is discarded, not reused.
         pool_recycle=3600,
