@@ -118,7 +118,10 @@ def create_organization(settings: Settings, name: str, *, as_json: bool) -> None
     organization_id = ids.encode("Organization", created.organization.id)
     if as_json:
         _print_json(
-            {"organization": {"id": organization_id, "name": created.organization.name}, "apiKey": created.admin_key.key}
+            {
+                "organization": {"id": organization_id, "name": created.organization.name},
+                "apiKey": created.admin_key.key,
+            }
         )
         return
     print(f'Organization "{created.organization.name}" created: {organization_id}')

@@ -34,18 +34,12 @@ MAX_WRITES_PER_SECOND = 15_000
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument(
-        "--contacts", type=int, default=FULL_SIZE, help="contacts to load (default 1,000,000)"
-    )
+    parser.add_argument("--contacts", type=int, default=FULL_SIZE, help="contacts to load (default 1,000,000)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     parser.add_argument("--quick", action="store_true", help="short runs: 3 s per throughput run, 50 samples")
     parser.add_argument("--duration", type=float, help="seconds per throughput run (default 12, quick 3)")
-    parser.add_argument(
-        "--warmup", type=float, help="warm-up seconds before each throughput run (default 2, quick 1)"
-    )
-    parser.add_argument(
-        "--samples", type=int, help="sequential requests per latency run (default 300, quick 50)"
-    )
+    parser.add_argument("--warmup", type=float, help="warm-up seconds before each throughput run (default 2, quick 1)")
+    parser.add_argument("--samples", type=int, help="sequential requests per latency run (default 300, quick 50)")
     parser.add_argument("--seed", type=int, default=1, help="dataset and token seed (default 1)")
     parser.add_argument(
         "--only", action="append", choices=sorted(SCENARIOS), help="run only this scenario (repeatable)"
@@ -57,9 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         help="sample the server with py-spy during each API run, into DIR/<scenario>.txt",
     )
     docs = parser.add_mutually_exclusive_group()
-    docs.add_argument(
-        "--docs", action="store_true", help="write docs/BENCHMARKS.md even for a partial or quick run"
-    )
+    docs.add_argument("--docs", action="store_true", help="write docs/BENCHMARKS.md even for a partial or quick run")
     docs.add_argument("--no-docs", action="store_true", help="do not write docs/BENCHMARKS.md")
     return parser
 
@@ -153,9 +145,7 @@ async def run(args: argparse.Namespace, command: str) -> int:
             "runs": f"{duration:g} s per throughput run after {warmup:g} s warm-up; {samples} sequential requests "
             "per latency run",
         }
-        write_results(
-            DOCS, results_section(command=command, machine_info=machine_info, setup=setup, figures=figures)
-        )
+        write_results(DOCS, results_section(command=command, machine_info=machine_info, setup=setup, figures=figures))
         say(f"Results written to {DOCS.relative_to(ROOT)}")
     return 0
 

@@ -122,9 +122,7 @@ def generate(contacts: int, spare: int, group_count: int, seed: int) -> Dataset:
     return Dataset(
         contact_ids=[UUID(int=rng.getrandbits(128), version=4) for _ in range(contacts)],
         msisdns=msisdns,
-        emails=[
-            f"contact{index}@example.com" if rng.random() < EMAIL_SHARE else None for index in range(contacts)
-        ],
+        emails=[f"contact{index}@example.com" if rng.random() < EMAIL_SHARE else None for index in range(contacts)],
         groups=groups,
         opted_out={msisdns[i] for i in rng.sample(range(contacts), int(contacts * OPTED_OUT_SHARE))},
         spare_msisdns=numbers[contacts:],
@@ -145,9 +143,7 @@ async def load(connection: asyncpg.Connection, tenant: Tenant, dataset: Dataset,
     org, account, list_id = tenant.organization_id, tenant.account_id, tenant.list_id
 
     def contacts() -> Iterator[tuple[Any, ...]]:
-        for contact_id, msisdn, email in zip(
-            dataset.contact_ids, dataset.msisdns, dataset.emails, strict=True
-        ):
+        for contact_id, msisdn, email in zip(dataset.contact_ids, dataset.msisdns, dataset.emails, strict=True):
             yield contact_id, org, account, msisdn, email
 
     def members() -> Iterator[tuple[Any, ...]]:
@@ -171,10 +167,7 @@ async def load(connection: asyncpg.Connection, tenant: Tenant, dataset: Dataset,
             "opt_out_states",
             "opt_out_states",
             ["organization_id", "list_id", "channel", "token", "token_type", "opted_out", "since", "reason"],
-            (
-                (org, list_id, CHANNEL, token, "MSISDN", True, since, reason)
-                for token, since, reason in opt_outs
-            ),
+            ((org, list_id, CHANNEL, token, "MSISDN", True, since, reason) for token, since, reason in opt_outs),
         ),
         (
             "opt_out_events",

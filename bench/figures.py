@@ -75,6 +75,4 @@ def markdown_table(figures: list[Figure]) -> str:
 def text_table(figures: list[Figure]) -> str:
     rows = [HEADERS, *(figure.cells() for figure in figures)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows
-    )
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)

@@ -27,9 +27,7 @@ class RequestTemplate:
     body: bytes
 
     @classmethod
-    def graphql(
-        cls, host: str, port: int, key: str, query: str, variables: dict[str, Any]
-    ) -> "RequestTemplate":
+    def graphql(cls, host: str, port: int, key: str, query: str, variables: dict[str, Any]) -> "RequestTemplate":
         body = json.dumps({"query": query, "variables": variables}, separators=(",", ":")).encode()
         return cls(_head(host, port, "/graphql", {"Authorization": f"Bearer {key}"}), body)
 
@@ -98,9 +96,7 @@ async def graphql(
     """One call on a fresh connection, for setup and for checking answers: its `data`, or an error."""
     connection = await Connection.open(host, port)
     try:
-        status, body = await connection.send(
-            RequestTemplate.graphql(host, port, key, query, variables or {}).fill("")
-        )
+        status, body = await connection.send(RequestTemplate.graphql(host, port, key, query, variables or {}).fill(""))
     finally:
         await connection.close()
     document = json.loads(body)

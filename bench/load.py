@@ -92,15 +92,11 @@ async def _closed_loop(
     return run
 
 
-async def _drive(
-    clients: Sequence[C], operation: Callable[[C, int], Awaitable[None]], total: int, plan: Plan
-) -> Run:
+async def _drive(clients: Sequence[C], operation: Callable[[C, int], Awaitable[None]], total: int, plan: Plan) -> Run:
     counter = itertools.count()  # shared by warm-up and measurement: written tokens are never reused
     warmed = 0
     if plan.warmup > 0:
-        warmed = (
-            await _closed_loop(clients, operation, counter, total, plan, plan.warmup, plan.warmup_limit)
-        ).count
+        warmed = (await _closed_loop(clients, operation, counter, total, plan, plan.warmup, plan.warmup_limit)).count
     run = await _closed_loop(clients, operation, counter, total, plan, plan.duration, plan.limit)
     run.warmup_count = warmed
     return run
@@ -114,9 +110,7 @@ def _event_loop_run(coroutine: Coroutine[Any, Any, Run]) -> Run:
     return uvloop.run(coroutine)
 
 
-def http_job(
-    host: str, port: int, template: RequestTemplate, values: Sequence[str], expect: bytes, plan: Plan
-) -> Run:
+def http_job(host: str, port: int, template: RequestTemplate, values: Sequence[str], expect: bytes, plan: Plan) -> Run:
     """Sends request i = `template` filled with values[i]; a response counts only if it is a 200
     holding `expect` (a byte search: parsing every JSON answer would cost more than serving it)."""
 
@@ -192,9 +186,7 @@ class Driver:
         min_rows: int,
         plan: Plan,
     ) -> Run:
-        return await self._submit(
-            partial(sql_job, dsn, statement, list(arguments), slot, list(values), min_rows, plan)
-        )
+        return await self._submit(partial(sql_job, dsn, statement, list(arguments), slot, list(values), min_rows, plan))
 
     async def _submit(self, job: Callable[[], Run]) -> Run:
         return await asyncio.get_running_loop().run_in_executor(self._pool, job)

@@ -53,9 +53,7 @@ async def machine(connection: asyncpg.Connection, database_kind: str) -> dict[st
     }
 
 
-def results_section(
-    *, command: str, machine_info: dict[str, str], setup: dict[str, str], figures: list[Figure]
-) -> str:
+def results_section(*, command: str, machine_info: dict[str, str], setup: dict[str, str], figures: list[Figure]) -> str:
     lines = [
         START,
         f"Latest run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{command}`.",

@@ -64,16 +64,12 @@ class Bench:
     profile_dir: Path | None = None
 
     def template(self, query: str, variables: dict[str, Any]) -> RequestTemplate:
-        return RequestTemplate.graphql(
-            self.server.host, self.server.port, self.tenant.admin_key, query, variables
-        )
+        return RequestTemplate.graphql(self.server.host, self.server.port, self.tenant.admin_key, query, variables)
 
     async def call(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         return await http.graphql(self.server.host, self.server.port, self.tenant.admin_key, query, variables)
 
-    async def api(
-        self, name: str, template: RequestTemplate, values: Sequence[str], expect: bytes, plan: Plan
-    ) -> Run:
+    async def api(self, name: str, template: RequestTemplate, values: Sequence[str], expect: bytes, plan: Plan) -> Run:
         """Request i is `template` with http.VALUE replaced by the JSON text values[i]."""
         output = self.profile_dir / f"{name}.txt" if self.profile_dir else None
         async with sampled(self.server.pid, output):
@@ -113,9 +109,7 @@ class Bench:
 
     def sequential(self, samples: int) -> Plan:
         """`samples` back-to-back requests on one connection; the durations are only a safety cap."""
-        return Plan(
-            concurrency=1, duration=600.0, warmup=600.0, limit=samples, warmup_limit=max(3, samples // 10)
-        )
+        return Plan(concurrency=1, duration=600.0, warmup=600.0, limit=samples, warmup_limit=max(3, samples // 10))
 
 
 def ms(seconds: float) -> float:
@@ -129,10 +123,7 @@ def server_cpu(label: str, api: Run) -> Figure:
 
 async def check_opt_outs(bench: Bench) -> list[Figure]:
     tenant, dataset = bench.tenant, bench.dataset
-    batches = [
-        bench.rng.sample(dataset.msisdns, min(CHECK_BATCH, len(dataset.msisdns)))
-        for _ in range(CHECK_BATCHES)
-    ]
+    batches = [bench.rng.sample(dataset.msisdns, min(CHECK_BATCH, len(dataset.msisdns))) for _ in range(CHECK_BATCHES)]
 
     for batch in batches[:3]:
         statuses = (await bench.call(CHECK_QUERY, {"accountId": tenant.account_public_id, "tokens": batch}))[
@@ -146,9 +137,7 @@ async def check_opt_outs(bench: Bench) -> list[Figure]:
 
     plan = Plan(concurrency=CHECK_CLIENTS, duration=bench.duration, warmup=bench.warmup)
     template = bench.template(CHECK_QUERY, {"accountId": tenant.account_public_id, "tokens": http.VALUE})
-    api = await bench.api(
-        "check", template, [json.dumps(b) for b in batches], b'{"data":{"checkOptOuts":[', plan
-    )
+    api = await bench.api("check", template, [json.dumps(b) for b in batches], b'{"data":{"checkOptOuts":[', plan)
     raw = await bench.raw(sql.CHECK, (tenant.list_id, CHANNEL, None), plan, slot=2, values=batches)
     per_request = len(batches[0])
     return [
@@ -178,9 +167,7 @@ async def audience_page(bench: Bench) -> list[Figure]:
 
     page = (await bench.call(PAGE_QUERY, variables))["audience"]
     rows = await bench.connection.fetch(sql.AUDIENCE_PAGE, *arguments)
-    by_api = [
-        (e["node"]["contactId"], e["node"]["token"], e["node"]["viaBypassGroup"]) for e in page["edges"]
-    ]
+    by_api = [(e["node"]["contactId"], e["node"]["token"], e["node"]["viaBypassGroup"]) for e in page["edges"]]
     by_sql = [(f"con_{r['contact_id'].hex}", r["token"], r["via_bypass"]) for r in rows[:PAGE_SIZE]]
     members = dataset.members(set(range(AUDIENCE_GROUPS)))
     loaded = sorted(
@@ -189,9 +176,7 @@ async def audience_page(bench: Bench) -> list[Figure]:
         if dataset.msisdns[i] not in dataset.opted_out
     )
     expected = [(contact, token, False) for token, contact in loaded[:PAGE_SIZE]]
-    assert by_api == by_sql == expected, (
-        "the audience page differs between the API, the raw SQL and the dataset"
-    )
+    assert by_api == by_sql == expected, "the audience page differs between the API, the raw SQL and the dataset"
     assert page["pageInfo"]["hasNextPage"] == (len(rows) > PAGE_SIZE) == (len(loaded) > PAGE_SIZE)
     if by_api:
         assert _cursor_token(page["pageInfo"]["endCursor"]) == by_api[-1][1]
@@ -218,9 +203,7 @@ async def audience_counts(bench: Bench) -> list[Figure]:
     tokens = {dataset.msisdns[i] for i in dataset.members(set(range(AUDIENCE_GROUPS)))}
     suppressed = len(tokens & dataset.opted_out)
     expected = (len(tokens) - suppressed, suppressed)
-    assert (
-        (counts["totalCount"], counts["suppressedCount"]) == (row["total"], row["suppressed"]) == expected
-    ), (
+    assert (counts["totalCount"], counts["suppressedCount"]) == (row["total"], row["suppressed"]) == expected, (
         counts,
         dict(row),
         expected,
@@ -281,9 +264,7 @@ async def opt_out_writes(bench: Bench) -> list[Figure]:
             minimum=2_000,
         ),
         Figure("optOut: p50 latency", "ms", ms(api.percentile(50)), ms(raw.percentile(50)), False),
-        Figure(
-            "optOut: p99 latency", "ms", ms(api.percentile(99)), ms(raw.percentile(99)), False, maximum=50
-        ),
+        Figure("optOut: p99 latency", "ms", ms(api.percentile(99)), ms(raw.percentile(99)), False, maximum=50),
         server_cpu("optOut", api),
     ]
 

@@ -39,9 +39,7 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def running_server(
-    env: dict[str, str], *, workers: int, log: Path, timeout: float = 60.0
-) -> Iterator[Server]:
+def running_server(env: dict[str, str], *, workers: int, log: Path, timeout: float = 60.0) -> Iterator[Server]:
     port = free_port()
     with open(log, "w") as output:
         process = subprocess.Popen(
@@ -56,9 +54,7 @@ def running_server(
             if process.poll() is not None:
                 raise RuntimeError(f"stoplist serve exited early:\n{log.read_text()}")
             if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"stoplist serve did not become healthy in {timeout:.0f} s:\n{log.read_text()}"
-                )
+                raise RuntimeError(f"stoplist serve did not become healthy in {timeout:.0f} s:\n{log.read_text()}")
             time.sleep(0.1)
         yield Server("127.0.0.1", port, process.pid, log)
     finally:

@@ -50,7 +50,9 @@ class AccountPayload:
 
 @strawberry.type
 class AccountQuery:
-    @strawberry.field(description="An account of this organization by id; null when there is none (or it is not yours).")
+    @strawberry.field(
+        description="An account of this organization by id; null when there is none (or it is not yours)."
+    )
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
         actor = info.context.actor
         account_id = ids.decode("Account", id, field="id")
@@ -72,7 +74,10 @@ class AccountMutation:
             actor = info.context.actor
             account = await info.context.run(
                 lambda s: account_service.create(
-                    s, actor, name=name, opt_out_scope=opt_out_scope or OptOutScope.ORGANIZATION,
+                    s,
+                    actor,
+                    name=name,
+                    opt_out_scope=opt_out_scope or OptOutScope.ORGANIZATION,
                     default_country=default_country,
                 )
             )
@@ -93,7 +98,9 @@ class AccountMutation:
         try:
             actor = info.context.actor
             account_id = ids.decode("Account", id, field="id")
-            changes = AccountChanges(opt_out_scope=opt_out_scope, on_opt_out=on_opt_out, send_confirmation=send_confirmation)
+            changes = AccountChanges(
+                opt_out_scope=opt_out_scope, on_opt_out=on_opt_out, send_confirmation=send_confirmation
+            )
             if default_country is not None:
                 changes.default_country = default_country.value
             account = await info.context.run(lambda s: account_service.update(s, actor, account_id, changes))

@@ -3,7 +3,8 @@ from typing import Annotated, Self
 
 import strawberry
 
-from app.audiences.service import MAX_GROUPS, AudienceCounts, AudienceMember as Member, AudienceQuery, audience_service
+from app.audiences.service import MAX_GROUPS, AudienceCounts, AudienceQuery, audience_service
+from app.audiences.service import AudienceMember as Member
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.enums import Channel, Purpose
@@ -21,7 +22,9 @@ class AudienceMember:
     @classmethod
     def from_member(cls, member: Member) -> Self:
         return cls(
-            contact_id=ids.encode("Contact", member.contact_id), token=member.token, via_bypass_group=member.via_bypass_group
+            contact_id=ids.encode("Contact", member.contact_id),
+            token=member.token,
+            via_bypass_group=member.via_bypass_group,
         )
 
 
@@ -73,7 +76,9 @@ class AudienceQueryType:
             channel=channel,
             purpose=purpose or Purpose.PROMOTIONAL,
         )
-        prepared = await info.context.read(lambda s: audience_service.prepare(s, actor, query, first=first, after=after))
+        prepared = await info.context.read(
+            lambda s: audience_service.prepare(s, actor, query, first=first, after=after)
+        )
 
         async def page() -> tuple[list[Edge[AudienceMember]], PageInfo]:
             members = await info.context.read_raw(lambda connection: audience_service.page(connection, prepared))
@@ -81,5 +86,7 @@ class AudienceQueryType:
 
         return AudienceConnection(
             page=once(page),
-            counts=once(lambda: info.context.read_raw(lambda connection: audience_service.counts(connection, prepared))),
+            counts=once(
+                lambda: info.context.read_raw(lambda connection: audience_service.counts(connection, prepared))
+            ),
         )

@@ -83,7 +83,10 @@ class ContactMutation:
         self,
         info: Info,
         account_id: strawberry.ID,
-        phone_number: Annotated[str | None, strawberry.argument(description="International (+...) or national in the account's defaultCountry.")] = None,
+        phone_number: Annotated[
+            str | None,
+            strawberry.argument(description="International (+...) or national in the account's defaultCountry."),
+        ] = None,
         email: str | None = None,
         first_name: str | None = None,
         last_name: str | None = None,
@@ -103,5 +106,3 @@ class ContactMutation:
         except DomainError as error:
             return ContactPayload(contact=None, errors=UserError.list_from(error))
         return ContactPayload(contact=Contact.from_model(contact), errors=[])
-
-

@@ -12,7 +12,9 @@ logger = logging.getLogger("stoplist.graphql")
 
 @strawberry.type(description="Why a mutation (or one item of a batch) was refused.")
 class UserError:
-    field: str | None = strawberry.field(description="The input field at fault, as a dotted path; null for the whole call.")
+    field: str | None = strawberry.field(
+        description="The input field at fault, as a dotted path; null for the whole call."
+    )
     code: str = strawberry.field(description="Stable machine-readable code, e.g. INVALID_TOKEN, NOT_FOUND, FORBIDDEN.")
     message: str = strawberry.field(description="What is wrong, naming the value.")
 

@@ -69,11 +69,11 @@ class FastListExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple[int, int], tuple[Any, Callable[[Any], Any] | None]] = {}
 
-    def complete_iterable_value(  # type: ignore[override]
+    def complete_iterable_value(
         self,
         item_type: GraphQLOutputType,
         field_details_list: Any,
-        info: GraphQLResolveInfo,
+        info: GraphQLResolveInfo[Any],
         path: Any,
         items: Iterable[Any],
         position_context: Any,
@@ -115,8 +115,13 @@ class FastListExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 continue
             field = named.fields[field_name]
             definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-            if definition is None or definition.base_resolver is not None or definition.permission_classes \
-                    or definition.extensions or isinstance(_unwrap(field.type), GraphQLList):
+            if (
+                definition is None
+                or definition.base_resolver is not None
+                or definition.permission_classes
+                or definition.extensions
+                or isinstance(_unwrap(field.type), GraphQLList)
+            ):
                 return None
             complete_value = self._completer(field.type, sub_details)
             if complete_value is None:

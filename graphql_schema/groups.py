@@ -26,7 +26,9 @@ class Group:
 
     @classmethod
     def from_model(cls, group: models.Group) -> Self:
-        return cls(id=ids.encode("Group", group.id), name=group.name, bypass_opt_out=group.bypass_opt_out, model_id=group.id)
+        return cls(
+            id=ids.encode("Group", group.id), name=group.name, bypass_opt_out=group.bypass_opt_out, model_id=group.id
+        )
 
 
 @strawberry.type(description="The result of a group mutation.")
@@ -59,7 +61,9 @@ class GroupMutation:
             actor = info.context.actor
             decoded = ids.decode("Account", account_id, field="accountId")
             group = await info.context.run(
-                lambda s: group_service.create(s, actor, account_id=decoded, name=name, bypass_opt_out=bool(bypass_opt_out))
+                lambda s: group_service.create(
+                    s, actor, account_id=decoded, name=name, bypass_opt_out=bool(bypass_opt_out)
+                )
             )
         except DomainError as error:
             return GroupPayload.refused(error)
@@ -86,7 +90,9 @@ class GroupMutation:
             actor = info.context.actor
             decoded_group = ids.decode("Group", group_id, field="groupId")
             decoded_contacts = ids.decode_many("Contact", contact_ids, field="contactIds")
-            group = await info.context.run(lambda s: group_service.add_contacts(s, actor, decoded_group, decoded_contacts))
+            group = await info.context.run(
+                lambda s: group_service.add_contacts(s, actor, decoded_group, decoded_contacts)
+            )
         except DomainError as error:
             return GroupPayload.refused(error)
         return GroupPayload(group=Group.from_model(group), errors=[])

@@ -40,7 +40,9 @@ class Loaders:
         return DataLoader(load_fn=batch, **options)
 
     @staticmethod
-    async def _groups_by_contact(session: AsyncSession, actor: Actor, contact_ids: list[UUID]) -> list[list[models.Group]]:
+    async def _groups_by_contact(
+        session: AsyncSession, actor: Actor, contact_ids: list[UUID]
+    ) -> list[list[models.Group]]:
         by_contact = await contact_service.groups_of(session, actor, contact_ids)
         return [by_contact.get(contact_id, []) for contact_id in contact_ids]
 

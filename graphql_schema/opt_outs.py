@@ -1,5 +1,5 @@
-from datetime import datetime
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Self, TypeAlias
 
 import strawberry
@@ -18,7 +18,9 @@ from graphql_schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Conn
 
 @strawberry.type(description="Whether a token is opted out of a channel in a list.")
 class OptOutStatus:
-    token: str = strawberry.field(description="The normalised token (E.164 or lower-cased e-mail); the input if invalid.")
+    token: str = strawberry.field(
+        description="The normalised token (E.164 or lower-cased e-mail); the input if invalid."
+    )
     token_type: TokenType
     channel: Channel
     opted_out: bool

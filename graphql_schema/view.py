@@ -4,7 +4,6 @@ import json
 from typing import Any
 
 import orjson
-
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response

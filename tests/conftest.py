@@ -58,5 +58,7 @@ async def tenant(api: ApiClient, sessionmaker: async_sessionmaker[AsyncSession],
 
 
 @pytest.fixture
-async def other_tenant(api: ApiClient, sessionmaker: async_sessionmaker[AsyncSession], api_keys: ApiKeyService) -> Tenant:
+async def other_tenant(
+    api: ApiClient, sessionmaker: async_sessionmaker[AsyncSession], api_keys: ApiKeyService
+) -> Tenant:
     return await make_tenant(api, sessionmaker, api_keys)

@@ -2,15 +2,16 @@ from uuid import UUID
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app import models
 from app.accounts.records import AccountSettings
 from app.db import raw
 
-
 # Built once: every request resolves an account, so its statement is not rebuilt each time.
 _GET = select(models.Account).where(
-    models.Account.organization_id == bindparam("organization_id"), models.Account.id == bindparam("account_id")
+    col(models.Account.organization_id) == bindparam("organization_id"),
+    col(models.Account.id) == bindparam("account_id"),
 )
 
 
@@ -40,10 +41,10 @@ class AccountRepository:
         return result.scalar_one_or_none()
 
     async def list_all(self, organization_id: UUID, only: UUID | None = None) -> list[models.Account]:
-        statement = select(models.Account).where(models.Account.organization_id == organization_id)
+        statement = select(models.Account).where(col(models.Account.organization_id) == organization_id)
         if only is not None:
-            statement = statement.where(models.Account.id == only)
-        result = await self.session.execute(statement.order_by(models.Account.created_at, models.Account.id))  # type: ignore[arg-type]
+            statement = statement.where(col(models.Account.id) == only)
+        result = await self.session.execute(statement.order_by(col(models.Account.created_at), col(models.Account.id)))
         return list(result.scalars())
 
     async def add(self, account: models.Account) -> models.Account:
@@ -53,17 +54,18 @@ class AccountRepository:
 
     async def organization_list_id(self, organization_id: UUID) -> UUID:
         result = await self.session.execute(
-            select(models.OptOutList.id).where(
-                models.OptOutList.organization_id == organization_id,
-                models.OptOutList.account_id.is_(None),  # type: ignore[union-attr]
+            select(col(models.OptOutList.id)).where(
+                col(models.OptOutList.organization_id) == organization_id,
+                col(models.OptOutList.account_id).is_(None),
             )
         )
         return result.scalar_one()
 
     async def own_list_id(self, organization_id: UUID, account_id: UUID) -> UUID | None:
         result = await self.session.execute(
-            select(models.OptOutList.id).where(
-                models.OptOutList.organization_id == organization_id, models.OptOutList.account_id == account_id
+            select(col(models.OptOutList.id)).where(
+                col(models.OptOutList.organization_id) == organization_id,
+                col(models.OptOutList.account_id) == account_id,
             )
         )
         return result.scalar_one_or_none()

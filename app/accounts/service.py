@@ -7,8 +7,8 @@ from app import models, tokens
 from app.accounts import repository
 from app.accounts.records import AccountSettings
 from app.accounts.repository import AccountRepository
-from app.db import raw
 from app.auth.actor import Actor
+from app.db import raw
 from app.enums import ContactOptOutEffect, OptOutScope, Role
 from app.errors import InvalidInput, NotFound
 from app.ids import encode
@@ -36,7 +36,9 @@ def _not_found(account_id: UUID, field: str) -> NotFound:
 
 
 class AccountService:
-    async def get(self, session: AsyncSession, actor: Actor, account_id: UUID, *, field: str = "accountId") -> models.Account:
+    async def get(
+        self, session: AsyncSession, actor: Actor, account_id: UUID, *, field: str = "accountId"
+    ) -> models.Account:
         """The account if this key may see it; a foreign account answers exactly as a missing one."""
         account = None
         if actor.can_see_account(account_id):
@@ -91,14 +93,18 @@ class AccountService:
             )
         return await repository.add(account)
 
-    async def update(self, session: AsyncSession, actor: Actor, account_id: UUID, changes: AccountChanges) -> models.Account:
+    async def update(
+        self, session: AsyncSession, actor: Actor, account_id: UUID, changes: AccountChanges
+    ) -> models.Account:
         actor.require(Role.ADMIN, what="change account settings")
         account = await self.get(session, actor, account_id, field="id")
         repository = AccountRepository(session)
         if changes.default_country is not _UNSET:
             country = changes.default_country
             account.default_country = (
-                tokens.normalise_country(country, field="defaultCountry") if isinstance(country, str) and country else None
+                tokens.normalise_country(country, field="defaultCountry")
+                if isinstance(country, str) and country
+                else None
             )
         if changes.on_opt_out is not None:
             account.on_opt_out = changes.on_opt_out.value

@@ -7,7 +7,6 @@ page costs about groups x page size index entries, however large, small or spars
 are. Tokens come from group_members, which carries copies of its contact's tokens."""
 
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 import asyncpg
@@ -103,8 +102,11 @@ LEFT JOIN opt_out_states AS state
       AND state.opted_out AND $6::boolean"""
 
 
-_PAGES = {(token_type, filtered): _page_statement(column, filtered)
-          for token_type, column in TOKEN_COLUMNS.items() for filtered in (True, False)}
+_PAGES = {
+    (token_type, filtered): _page_statement(column, filtered)
+    for token_type, column in TOKEN_COLUMNS.items()
+    for filtered in (True, False)
+}
 _COUNTS = {token_type: _count_statement(column) for token_type, column in TOKEN_COLUMNS.items()}
 
 
@@ -121,8 +123,16 @@ class AudienceRepository:
         start = ""
         while True:
             rows = await self.connection.fetch(
-                statement, scope.list_id, scope.channel, scope.organization_id, scope.bypass_group_ids,
-                after, start, window, limit - len(members), scope.group_ids,
+                statement,
+                scope.list_id,
+                scope.channel,
+                scope.organization_id,
+                scope.bypass_group_ids,
+                after,
+                start,
+                window,
+                limit - len(members),
+                scope.group_ids,
             )
             boundary = next(row["token"] for row in rows if row["is_boundary"])
             members += sorted((row for row in rows if not row["is_boundary"]), key=lambda row: row["token"])
@@ -134,7 +144,12 @@ class AudienceRepository:
 
     async def counts(self, scope: AudienceScope) -> tuple[int, int]:
         row = await self.connection.fetchrow(
-            _COUNTS[scope.token_type], scope.list_id, scope.channel, scope.organization_id, scope.group_ids,
-            scope.bypass_group_ids, scope.filtered,
+            _COUNTS[scope.token_type],
+            scope.list_id,
+            scope.channel,
+            scope.organization_id,
+            scope.group_ids,
+            scope.bypass_group_ids,
+            scope.filtered,
         )
         return int(row["total"]), int(row["suppressed"])

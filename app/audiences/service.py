@@ -56,7 +56,9 @@ class AudienceService:
         if not query.group_ids:
             raise InvalidInput("Name at least one group.", field="groupIds")
         if len(query.group_ids) > MAX_GROUPS:
-            raise TooMany(f"{len(query.group_ids)} groups in one audience; at most {MAX_GROUPS} are allowed.", field="groupIds")
+            raise TooMany(
+                f"{len(query.group_ids)} groups in one audience; at most {MAX_GROUPS} are allowed.", field="groupIds"
+            )
         account = await account_service.get(session, actor, query.account_id)
         group_ids = list(dict.fromkeys(query.group_ids))
         groups = await group_service.get_for_account(session, actor, account, group_ids, field="groupIds")
@@ -75,8 +77,9 @@ class AudienceService:
 
     async def page(self, connection: raw.Connection, prepared: PreparedAudience) -> Page[AudienceMember]:
         rows = await AudienceRepository(connection).page(prepared.scope, after=prepared.after, limit=prepared.size + 1)
-        members = [AudienceMember(contact_id=r["contact_id"], token=r["token"], via_bypass_group=r["via_bypass"])
-                   for r in rows]
+        members = [
+            AudienceMember(contact_id=r["contact_id"], token=r["token"], via_bypass_group=r["via_bypass"]) for r in rows
+        ]
         return build_page(members, prepared.size, lambda m: encode_cursor("audience", [m.token]))
 
     async def counts(self, connection: raw.Connection, prepared: PreparedAudience) -> AudienceCounts:

@@ -42,7 +42,9 @@ class ApiKeyService:
             from app.accounts.repository import AccountRepository
 
             if await AccountRepository(session).get(organization_id, account_id) is None:
-                raise NotFound(f'Account "{encode("Account", account_id)}" does not exist in this organization.', field="account")
+                raise NotFound(
+                    f'Account "{encode("Account", account_id)}" does not exist in this organization.', field="account"
+                )
         key = keys.generate()
         model = models.ApiKey(
             organization_id=organization_id,

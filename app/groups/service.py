@@ -58,10 +58,14 @@ class GroupService:
         if await repository.name_taken(actor.organization_id, account.id, clean):
             raise Duplicate(f'This account already has a group named "{clean}".', field="name")
         return await repository.add(
-            models.Group(organization_id=actor.organization_id, account_id=account.id, name=clean, bypass_opt_out=bypass_opt_out)
+            models.Group(
+                organization_id=actor.organization_id, account_id=account.id, name=clean, bypass_opt_out=bypass_opt_out
+            )
         )
 
-    async def set_bypass(self, session: AsyncSession, actor: Actor, group_id: UUID, bypass_opt_out: bool) -> models.Group:
+    async def set_bypass(
+        self, session: AsyncSession, actor: Actor, group_id: UUID, bypass_opt_out: bool
+    ) -> models.Group:
         actor.require(Role.ADMIN, what="change whether a group bypasses opt-outs")
         group = await self.get(session, actor, group_id)
         group.bypass_opt_out = bypass_opt_out
@@ -77,7 +81,8 @@ class GroupService:
         actor.require(Role.WRITER)
         if len(contact_ids) > MAX_CONTACTS_PER_CALL:
             raise TooMany(
-                f"{len(contact_ids)} contacts in one call; at most {MAX_CONTACTS_PER_CALL} are allowed.", field="contactIds"
+                f"{len(contact_ids)} contacts in one call; at most {MAX_CONTACTS_PER_CALL} are allowed.",
+                field="contactIds",
             )
         group = await self.get(session, actor, group_id)
         unique_ids = list(dict.fromkeys(contact_ids))
@@ -85,7 +90,8 @@ class GroupService:
         for index, contact_id in enumerate(contact_ids):
             if contact_id not in known:
                 raise NotFound(
-                    f'Contact "{encode("Contact", contact_id)}" does not exist in this account.', field=f"contactIds.{index}"
+                    f'Contact "{encode("Contact", contact_id)}" does not exist in this account.',
+                    field=f"contactIds.{index}",
                 )
         await GroupRepository(session).add_members(actor.organization_id, group.id, unique_ids)
         return group

@@ -38,8 +38,13 @@ class BodySizeLimit:
         body = json.dumps(
             {"error": {"code": "BODY_TOO_LARGE", "message": f"The request body exceeds {self.max_bytes} bytes."}}
         ).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -26,7 +26,8 @@ SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::text, changed.chann
 FROM changed ORDER BY changed.channel
 RETURNING {_EVENT_COLUMNS}
 """
-_OPT_OUT = """
+_OPT_OUT = (
+    """
 WITH changed AS (
     INSERT INTO opt_out_states AS state (organization_id, list_id, channel, token, token_type, opted_out, since, reason)
     SELECT $1::uuid, $2::uuid, channel, $5::text, $6::text, true, now(), $10::text FROM unnest($7::text[]) AS channel
@@ -34,21 +35,28 @@ WITH changed AS (
     DO UPDATE SET opted_out = true, since = excluded.since, reason = excluded.reason
     WHERE NOT state.opted_out
     RETURNING state.channel
-)""" + _INSERT_EVENTS
+)"""
+    + _INSERT_EVENTS
+)
 # Opting in a token that is not opted out changes nothing, so it only ever updates.
-_OPT_IN = """
+_OPT_IN = (
+    """
 WITH changed AS (
     UPDATE opt_out_states AS state SET opted_out = false, since = now(), reason = $10::text
     WHERE state.list_id = $2::uuid AND state.token = $5::text AND state.channel = ANY($7::text[]) AND state.opted_out
     RETURNING state.channel
-)""" + _INSERT_EVENTS
+)"""
+    + _INSERT_EVENTS
+)
 _CHANGES = {OptOutAction.OPT_OUT: _OPT_OUT, OptOutAction.OPT_IN: _OPT_IN}
 
 _CHECK = """
 SELECT token, since, reason FROM opt_out_states
 WHERE list_id = $1 AND channel = $2 AND token = ANY($3::text[]) AND opted_out
 """
-_EVENTS_BY_ID = f"SELECT {_EVENT_COLUMNS} FROM opt_out_events WHERE organization_id = $1 AND id = ANY($2::bigint[]) ORDER BY id"
+_EVENTS_BY_ID = (
+    f"SELECT {_EVENT_COLUMNS} FROM opt_out_events WHERE organization_id = $1 AND id = ANY($2::bigint[]) ORDER BY id"
+)
 _HISTORY = (
     f"SELECT {_EVENT_COLUMNS} FROM opt_out_events WHERE list_id = $1 AND token = $2 AND id > $3 ORDER BY id LIMIT $4"
 )
@@ -108,7 +116,9 @@ class OptOutRepository:
     async def opted_out(self, list_id: UUID, channel: str, tokens: Sequence[str]) -> dict[str, asyncpg.Record]:
         return {row["token"]: row for row in await self.connection.fetch(_CHECK, list_id, channel, list(tokens))}
 
-    async def states_for_tokens(self, organization_id: UUID, list_id: UUID, tokens: Sequence[str]) -> list[asyncpg.Record]:
+    async def states_for_tokens(
+        self, organization_id: UUID, list_id: UUID, tokens: Sequence[str]
+    ) -> list[asyncpg.Record]:
         return list(await self.connection.fetch(_STATES_FOR_TOKENS, organization_id, list_id, list(tokens)))
 
     async def opted_out_page(
@@ -142,7 +152,8 @@ class OptOutRepository:
 
     @staticmethod
     def _opted_out_filter(list_id: UUID, token_type: str | None, channel: str | None) -> tuple[list[str], list[Any]]:
-        conditions, params = ["list_id = $1", "opted_out"], [list_id]
+        conditions: list[str] = ["list_id = $1", "opted_out"]
+        params: list[Any] = [list_id]
         for column, value in (("token_type", token_type), ("channel", channel)):
             if value is not None:
                 params.append(value)

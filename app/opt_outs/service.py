@@ -5,12 +5,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-
 from app import models, tokens
-from app.db import raw
 from app.accounts import repository as account_repository
 from app.accounts.service import account_service
 from app.auth.actor import Actor
+from app.db import raw
 from app.enums import Channel, OptOutAction, OptOutSource, Role, TokenType
 from app.errors import DomainError, IdempotencyKeyReused, InvalidCursor, InvalidInput, TooMany
 from app.opt_outs.records import EventRecord
@@ -119,37 +118,43 @@ class OptOutService:
         if key is not None:
             await repository.record_idempotent_result(actor.organization_id, key, [e.id for e in events])
         if events and action is OptOutAction.OPT_OUT and account.on_opt_out != "KEEP":
-            await repository.apply_contact_effect(actor.organization_id, account.id, token, token_type, account.on_opt_out)
+            await repository.apply_contact_effect(
+                actor.organization_id, account.id, token, token_type, account.on_opt_out
+            )
         return events
 
     async def check(
         self, connection: raw.Connection, actor: Actor, account_id: UUID, channel: Channel, raw_tokens: list[str]
     ) -> list[TokenStatus]:
         if len(raw_tokens) > MAX_CHECK_TOKENS:
-            raise TooMany(f"{len(raw_tokens)} tokens in one call; at most {MAX_CHECK_TOKENS} are allowed.", field="tokens")
+            raise TooMany(
+                f"{len(raw_tokens)} tokens in one call; at most {MAX_CHECK_TOKENS} are allowed.", field="tokens"
+            )
         account = await account_service.settings(connection, actor, account_id)
         token_type = channel.token_type
         normalised: list[tuple[str, str | None, DomainError | None]] = []
-        for index, raw in enumerate(raw_tokens):
+        for index, given in enumerate(raw_tokens):
             try:
-                normalised.append((raw, tokens.normalise(raw, token_type, account.default_country, field=f"tokens.{index}"), None))
-            except DomainError as error:
-                normalised.append((raw, None, error))
+                normalised.append(
+                    (given, tokens.normalise(given, token_type, account.default_country, field=f"tokens.{index}"), None)
+                )
+            except DomainError as refused:
+                normalised.append((given, None, refused))
         valid = [token for _, token, _ in normalised if token is not None]
         found = await OptOutRepository(connection).opted_out(account.list_id, channel.value, valid) if valid else {}
         statuses = []
-        for raw, token, error in normalised:
+        for given, token, problem in normalised:
             row = found.get(token) if token is not None else None
             statuses.append(
                 TokenStatus(
-                    input=raw,
-                    token=token if token is not None else raw,
+                    input=given,
+                    token=token if token is not None else given,
                     token_type=token_type,
                     channel=channel,
                     opted_out=row is not None,
                     since=row["since"] if row is not None else None,
                     reason=row["reason"] if row is not None else None,
-                    error=error,
+                    error=problem,
                 )
             )
         return statuses
@@ -164,7 +169,7 @@ class OptOutService:
                 account = await account_repository.settings(connection, actor.organization_id, contact.account_id)
                 if account is not None:
                     list_ids[contact.account_id] = account.list_id
-        states: dict[tuple[UUID, str, str], Any] = {}
+        states: dict[tuple[UUID | None, str, str], Any] = {}
         repository = OptOutRepository(connection)
         for list_id in set(list_ids.values()):
             wanted = [t for c in contacts if list_ids.get(c.account_id) == list_id for t in (c.msisdn, c.email) if t]
@@ -172,14 +177,14 @@ class OptOutService:
                 states[(list_id, row["token"], row["channel"])] = row
         result: dict[UUID, list[TokenStatus]] = {}
         for contact in contacts:
-            list_id = list_ids.get(contact.account_id)
+            contact_list = list_ids.get(contact.account_id)
             statuses = []
             for channel in Channel:
                 token = contact.email if channel is Channel.EMAIL else contact.msisdn
                 if token is None:
                     continue
-                row = states.get((list_id, token, channel.value)) if list_id else None
-                opted_out = bool(row is not None and row["opted_out"])
+                row = states.get((contact_list, token, channel.value)) if contact_list else None
+                opted_out = row is not None and bool(row["opted_out"])
                 statuses.append(
                     TokenStatus(
                         input=token,
@@ -187,8 +192,8 @@ class OptOutService:
                         token_type=channel.token_type,
                         channel=channel,
                         opted_out=opted_out,
-                        since=row["since"] if opted_out else None,
-                        reason=row["reason"] if opted_out else None,
+                        since=row["since"] if row is not None and opted_out else None,
+                        reason=row["reason"] if row is not None and opted_out else None,
                     )
                 )
             result[contact.id] = statuses
@@ -261,7 +266,14 @@ class OptOutService:
         return account.list_id, tokens.normalise(raw_token, token_type, account.default_country, field="token")
 
     async def history_page(
-        self, connection: raw.Connection, actor: Actor, *, account_id: UUID, token: str, first: int | None, after: str | None
+        self,
+        connection: raw.Connection,
+        actor: Actor,
+        *,
+        account_id: UUID,
+        token: str,
+        first: int | None,
+        after: str | None,
     ) -> Page[EventRecord]:
         size = page_size(first)
         after_id = event_cursor_value(after)

@@ -2,6 +2,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app import models
 
@@ -18,6 +19,6 @@ class OrganizationRepository:
 
     async def get(self, organization_id: UUID) -> models.Organization | None:
         result = await self.session.execute(
-            select(models.Organization).where(models.Organization.id == organization_id)
+            select(models.Organization).where(col(models.Organization.id) == organization_id)
         )
         return result.scalar_one_or_none()

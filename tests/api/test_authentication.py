@@ -9,8 +9,14 @@ async def test_no_key_is_refused_with_401(api: ApiClient) -> None:
 
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
-    assert response.json() == {"errors": [{"message": "A valid API key is required: Authorization: Bearer <key>.",
-                                           "extensions": {"code": "UNAUTHENTICATED"}}]}
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "A valid API key is required: Authorization: Bearer <key>.",
+                "extensions": {"code": "UNAUTHENTICATED"},
+            }
+        ]
+    }
 
 
 async def test_unknown_key_is_refused_with_401(api: ApiClient) -> None:

@@ -6,18 +6,24 @@ from tests.support.tenants import CREATE_CONTACT, CREATE_GROUP, OPT_OUT, Tenant
 
 ACCOUNT = "query($id: ID!) { account(id: $id) { id } }"
 CONTACTS = "query($a: ID!) { contacts(accountId: $a) { totalCount } }"
-CHECK = "query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: [\"+31611111111\"]) { optedOut } }"
+CHECK = 'query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: ["+31611111111"]) { optedOut } }'
 
 
-async def test_foreign_account_answers_exactly_as_a_missing_one(tenant: Tenant, other_tenant: Tenant, api: ApiClient) -> None:
+async def test_foreign_account_answers_exactly_as_a_missing_one(
+    tenant: Tenant, other_tenant: Tenant, api: ApiClient
+) -> None:
     foreign = await other_tenant.create_account()
     missing = "acc_" + "f" * 32
 
     assert (await api.graphql(ACCOUNT, {"id": foreign}, key=tenant.admin_key)) == {"account": None}
     foreign_errors = await api.errors(CONTACTS, {"a": foreign}, key=tenant.admin_key)
     missing_errors = await api.errors(CONTACTS, {"a": missing}, key=tenant.admin_key)
-    assert foreign_errors == [{"message": f'Account "{foreign}" does not exist.', "code": "NOT_FOUND", "field": "accountId"}]
-    assert missing_errors == [{"message": f'Account "{missing}" does not exist.', "code": "NOT_FOUND", "field": "accountId"}]
+    assert foreign_errors == [
+        {"message": f'Account "{foreign}" does not exist.', "code": "NOT_FOUND", "field": "accountId"}
+    ]
+    assert missing_errors == [
+        {"message": f'Account "{missing}" does not exist.', "code": "NOT_FOUND", "field": "accountId"}
+    ]
 
 
 async def test_foreign_organization_cannot_be_changed(tenant: Tenant, other_tenant: Tenant, api: ApiClient) -> None:
@@ -25,37 +31,56 @@ async def test_foreign_organization_cannot_be_changed(tenant: Tenant, other_tena
     group = await other_tenant.create_group(foreign)
     contact = await other_tenant.create_contact(foreign, phone="+31611111111")
 
-    opt_out = await api.graphql(OPT_OUT, {"input": {"accountId": foreign, "token": "+31611111111", "channels": ["SMS"]}},
-                                key=tenant.admin_key)
-    new_contact = await api.graphql(CREATE_CONTACT, {"accountId": foreign, "phone": "+31622222222"}, key=tenant.admin_key)
+    opt_out = await api.graphql(
+        OPT_OUT, {"input": {"accountId": foreign, "token": "+31611111111", "channels": ["SMS"]}}, key=tenant.admin_key
+    )
+    new_contact = await api.graphql(
+        CREATE_CONTACT, {"accountId": foreign, "phone": "+31622222222"}, key=tenant.admin_key
+    )
     new_group = await api.graphql(CREATE_GROUP, {"accountId": foreign, "name": "x"}, key=tenant.admin_key)
     added = await api.graphql(
         "mutation($g: ID!, $c: [ID!]!) { addContactsToGroup(groupId: $g, contactIds: $c) { errors { code message } } }",
-        {"g": group, "c": [contact]}, key=tenant.admin_key)
+        {"g": group, "c": [contact]},
+        key=tenant.admin_key,
+    )
     bypass = await api.graphql(
         "mutation($g: ID!) { setGroupBypass(groupId: $g, bypassOptOut: true) { errors { code message } } }",
-        {"g": group}, key=tenant.admin_key)
+        {"g": group},
+        key=tenant.admin_key,
+    )
 
     assert [e["code"] for e in opt_out["optOut"]["errors"]] == ["NOT_FOUND"]
     assert [e["code"] for e in new_contact["createContact"]["errors"]] == ["NOT_FOUND"]
     assert [e["code"] for e in new_group["createGroup"]["errors"]] == ["NOT_FOUND"]
-    assert added["addContactsToGroup"]["errors"] == [{"code": "NOT_FOUND", "message": f'Group "{group}" does not exist.'}]
+    assert added["addContactsToGroup"]["errors"] == [
+        {"code": "NOT_FOUND", "message": f'Group "{group}" does not exist.'}
+    ]
     assert bypass["setGroupBypass"]["errors"] == [{"code": "NOT_FOUND", "message": f'Group "{group}" does not exist.'}]
-    assert (await api.graphql(CHECK, {"a": foreign}, key=other_tenant.reader_key))["checkOptOuts"] == [{"optedOut": False}]
+    assert (await api.graphql(CHECK, {"a": foreign}, key=other_tenant.reader_key))["checkOptOuts"] == [
+        {"optedOut": False}
+    ]
     assert (await api.graphql(CONTACTS, {"a": foreign}, key=other_tenant.reader_key))["contacts"]["totalCount"] == 1
-    groups = await api.graphql("query($a: ID!) { groups(accountId: $a) { bypassOptOut memberCount } }", {"a": foreign},
-                               key=other_tenant.reader_key)
+    groups = await api.graphql(
+        "query($a: ID!) { groups(accountId: $a) { bypassOptOut memberCount } }",
+        {"a": foreign},
+        key=other_tenant.reader_key,
+    )
     assert groups["groups"] == [{"bypassOptOut": False, "memberCount": 0}]
 
 
-async def test_opt_outs_of_one_organization_never_reach_another(tenant: Tenant, other_tenant: Tenant, api: ApiClient) -> None:
+async def test_opt_outs_of_one_organization_never_reach_another(
+    tenant: Tenant, other_tenant: Tenant, api: ApiClient
+) -> None:
     mine, theirs = await tenant.create_account(), await other_tenant.create_account()
     await other_tenant.opt_out(theirs, "+31611111111", ["SMS"])
 
     assert (await api.graphql(CHECK, {"a": mine}, key=tenant.reader_key))["checkOptOuts"] == [{"optedOut": False}]
     assert (await api.graphql("{ optOuts { totalCount } }", key=tenant.reader_key))["optOuts"]["totalCount"] == 0
-    history = await api.graphql('query($a: ID!) { optOutHistory(accountId: $a, token: "+31611111111") { totalCount } }',
-                                {"a": mine}, key=tenant.reader_key)
+    history = await api.graphql(
+        'query($a: ID!) { optOutHistory(accountId: $a, token: "+31611111111") { totalCount } }',
+        {"a": mine},
+        key=tenant.reader_key,
+    )
     assert history["optOutHistory"]["totalCount"] == 0
 
 
@@ -67,8 +92,9 @@ async def test_account_key_sees_only_its_account(tenant: Tenant, api: ApiClient)
     organization = await api.graphql("{ organization { accounts { id } } }", key=key)
     sibling_account = await api.graphql(ACCOUNT, {"id": sibling}, key=key)
     sibling_contacts = await api.errors(CONTACTS, {"a": sibling}, key=key)
-    opt_out = await api.graphql(OPT_OUT, {"input": {"accountId": sibling, "token": "+31611111111", "channels": ["SMS"]}},
-                                key=key)
+    opt_out = await api.graphql(
+        OPT_OUT, {"input": {"accountId": sibling, "token": "+31611111111", "channels": ["SMS"]}}, key=key
+    )
 
     assert organization["organization"]["accounts"] == [{"id": mine}]
     assert sibling_account == {"account": None}

@@ -24,12 +24,17 @@ async def test_body_size_is_limited(tenant: Tenant, api: ApiClient) -> None:
     response = await api.post("query($t: [String!]!) { organization { id } }", {"t": tokens}, key=tenant.reader_key)
 
     assert response.status_code == 413
-    assert response.json() == {"error": {"code": "BODY_TOO_LARGE", "message": "The request body exceeds 4194304 bytes."}}
+    assert response.json() == {
+        "error": {"code": "BODY_TOO_LARGE", "message": "The request body exceeds 4194304 bytes."}
+    }
 
 
 async def test_malformed_json_is_a_400(tenant: Tenant, api: ApiClient) -> None:
-    response = await api.http.post("/graphql", content=b"{not json", headers={
-        "authorization": f"Bearer {tenant.reader_key}", "content-type": "application/json"})
+    response = await api.http.post(
+        "/graphql",
+        content=b"{not json",
+        headers={"authorization": f"Bearer {tenant.reader_key}", "content-type": "application/json"},
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["extensions"] == {"code": "BAD_REQUEST"}

@@ -14,7 +14,9 @@ def stoplist(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "app.cli", *args],
         env={**os.environ, "DATABASE_URL": database_url, "STOPLIST_API_KEY_PEPPER": PEPPER},
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -35,22 +37,30 @@ async def test_key_create_for_an_account_with_a_role(database_url: str, api: Api
     admin_key = json.loads(stoplist(database_url, "org", "create", "Acme", "--json").stdout)["apiKey"]
     org_id = (await api.graphql("{ organization { id } }", key=admin_key))["organization"]["id"]
     account = (await api.graphql('mutation { createAccount(name: "A") { account { id } } }', key=admin_key))[
-        "createAccount"]["account"]["id"]
+        "createAccount"
+    ]["account"]["id"]
     await api.graphql('mutation { createAccount(name: "B") { account { id } } }', key=admin_key)
 
-    result = stoplist(database_url, "key", "create", "--org", org_id, "--account", account, "--role", "reader", "--json")
+    result = stoplist(
+        database_url, "key", "create", "--org", org_id, "--account", account, "--role", "reader", "--json"
+    )
 
     assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout)
     assert {k: v for k, v in created.items() if k != "apiKey"} == {
-        "role": "reader", "organizationId": org_id, "accountId": account}
+        "role": "reader",
+        "organizationId": org_id,
+        "accountId": account,
+    }
     visible = await api.graphql("{ organization { accounts { id } } }", key=created["apiKey"])
     assert visible["organization"]["accounts"] == [{"id": account}]
     refused = await api.graphql('mutation { createAccount(name: "C") { errors { code } } }', key=created["apiKey"])
     assert refused["createAccount"]["errors"] == [{"code": "FORBIDDEN"}]
 
 
-async def test_only_a_hash_of_the_key_is_stored(database_url: str, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+async def test_only_a_hash_of_the_key_is_stored(
+    database_url: str, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     key = json.loads(stoplist(database_url, "org", "create", "Hashed", "--json").stdout)["apiKey"]
 
     async with sessionmaker() as session:
@@ -71,4 +81,7 @@ def test_key_create_for_an_unknown_organization_names_it(database_url: str) -> N
 def test_key_create_with_a_malformed_id_names_it(database_url: str) -> None:
     result = stoplist(database_url, "key", "create", "--org", "acme", "--role", "writer")
 
-    assert (result.returncode, result.stderr.strip().splitlines()[-1]) == (2, 'error: "acme" is not a valid Organization id.')
+    assert (result.returncode, result.stderr.strip().splitlines()[-1]) == (
+        2,
+        'error: "acme" is not a valid Organization id.',
+    )

@@ -14,7 +14,9 @@ from tests.support.server import running_server
 
 
 def graphql(url: str, key: str, query: str) -> dict[str, object]:
-    response = httpx.post(f"{url}/graphql", json={"query": query}, headers={"authorization": f"Bearer {key}"}, timeout=30)
+    response = httpx.post(
+        f"{url}/graphql", json={"query": query}, headers={"authorization": f"Bearer {key}"}, timeout=30
+    )
     body = response.json()
     assert "errors" not in body, body
     return dict(body["data"])
@@ -23,12 +25,18 @@ def graphql(url: str, key: str, query: str) -> dict[str, object]:
 def test_serve_without_configuration_keeps_data_across_restarts() -> None:
     with tempfile.TemporaryDirectory(prefix="stoplist-serve-") as folder:
         os.chmod(folder, 0o755)
-        env: dict[str, str | None] = {"DATABASE_URL": None, "STOPLIST_API_KEY_PEPPER": None,
-                                      "STOPLIST_DATA_DIR": str(Path(folder) / "data")}
+        env: dict[str, str | None] = {
+            "DATABASE_URL": None,
+            "STOPLIST_API_KEY_PEPPER": None,
+            "STOPLIST_DATA_DIR": str(Path(folder) / "data"),
+        }
         created = subprocess.run(
             [sys.executable, "-m", "app.cli", "org", "create", "Embedded", "--json"],
             env={k: v for k, v in {**os.environ, **env}.items() if v is not None},
-            capture_output=True, text=True, timeout=120, check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
         )
         key = json.loads(created.stdout)["apiKey"]
 

@@ -28,7 +28,9 @@ class ApiClient:
         assert response.status_code == 200, body
         return dict(body["data"])
 
-    async def errors(self, query: str, variables: dict[str, Any] | None = None, *, key: str | None) -> list[dict[str, Any]]:
+    async def errors(
+        self, query: str, variables: dict[str, Any] | None = None, *, key: str | None
+    ) -> list[dict[str, Any]]:
         """The top-level errors of a call that must fail, reduced to what a client would read."""
         body = (await self.post(query, variables, key)).json()
         assert body.get("errors"), body

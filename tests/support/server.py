@@ -29,7 +29,10 @@ def running_server(env: dict[str, str | None], *, workers: int = 1, timeout: flo
     with tempfile.NamedTemporaryFile("w+", prefix="stoplist-serve-", suffix=".log") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
-            env=child_env, stdout=log, stderr=subprocess.STDOUT, text=True,
+            env=child_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         base_url = f"http://127.0.0.1:{port}"
         try:

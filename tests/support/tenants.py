@@ -99,7 +99,11 @@ async def make_tenant(api: ApiClient, sessionmaker: async_sessionmaker[AsyncSess
     async with sessionmaker.begin() as session:
         created = await organization_service.create(session, keys, name=f"Org {next(_names)}")
     tenant = Tenant(
-        api=api, sessionmaker=sessionmaker, keys=keys, organization_id=created.organization.id, admin_key=created.admin_key.key
+        api=api,
+        sessionmaker=sessionmaker,
+        keys=keys,
+        organization_id=created.organization.id,
+        admin_key=created.admin_key.key,
     )
     tenant.writer_key = await tenant.key("writer")
     tenant.reader_key = await tenant.key("reader")

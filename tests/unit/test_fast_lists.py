@@ -1,7 +1,7 @@
 """The fast list completion must answer exactly as graphql-core does, errors included."""
 
 import enum
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -37,12 +37,14 @@ class Item:
 
 
 def items(broken: bool = False) -> list[Item]:
-    at = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
     return [
-        Item(id=strawberry.ID(str(n)), leaf=Leaf(name=f"n{n}", colour=Colour.RED if n % 2 else Colour.BLUE,
-                                                 at=at if n % 3 else None, count=n),
-             maybe=None if n % 2 else Leaf(name="m", colour=Colour.BLUE, at=None, count=0),
-             required_text=None if broken and n == 2 else "x")  # type: ignore[arg-type]
+        Item(
+            id=strawberry.ID(str(n)),
+            leaf=Leaf(name=f"n{n}", colour=Colour.RED if n % 2 else Colour.BLUE, at=at if n % 3 else None, count=n),
+            maybe=None if n % 2 else Leaf(name="m", colour=Colour.BLUE, at=None, count=0),
+            required_text=None if broken and n == 2 else "x",
+        )  # type: ignore[arg-type]
         for n in range(5)
     ]
 

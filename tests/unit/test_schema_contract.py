@@ -17,24 +17,39 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT.parent / "shared" / "design" / "api-contract.graphql"
 # Parts of the contract that later issues deliver (live feed, keywords, links, webhooks, outbox).
 NOT_YET = {
-    "Query.optOutInstruction", "Query.prepareMessage", "Query.optOutLink", "Query.unsubscribeHeaders",
-    "Query.webhookEndpoints", "Query.outboundMessages", "Mutation.updateKeywords", "Mutation.setOptOutInstruction",
-    "Mutation.createWebhookEndpoint", "Subscription", "PreparedMessage", "OptOutLink", "UnsubscribeHeaders",
-    "WebhookEndpoint", "WebhookDelivery", "OutboundMessage",
+    "Query.optOutInstruction",
+    "Query.prepareMessage",
+    "Query.optOutLink",
+    "Query.unsubscribeHeaders",
+    "Query.webhookEndpoints",
+    "Query.outboundMessages",
+    "Mutation.updateKeywords",
+    "Mutation.setOptOutInstruction",
+    "Mutation.createWebhookEndpoint",
+    "Subscription",
+    "PreparedMessage",
+    "OptOutLink",
+    "UnsubscribeHeaders",
+    "WebhookEndpoint",
+    "WebhookDelivery",
+    "OutboundMessage",
 }
 
 
 def test_committed_sdl_matches_code() -> None:
     committed = (ROOT / "graphql_schema" / "schema.graphql").read_text()
     assert committed.strip() == schema.as_str().strip(), (
-        "SDL drifted: run `.venv/bin/python -m graphql_schema.export` to regenerate graphql_schema/schema.graphql")
+        "SDL drifted: run `.venv/bin/python -m graphql_schema.export` to regenerate graphql_schema/schema.graphql"
+    )
 
 
 def contract_differences() -> list[str]:
     served = schema._schema.type_map
     differences = []
     for definition in parse(CONTRACT.read_text()).definitions:
-        if not isinstance(definition, (ObjectTypeDefinitionNode, InputObjectTypeDefinitionNode, EnumTypeDefinitionNode)):
+        if not isinstance(
+            definition, (ObjectTypeDefinitionNode, InputObjectTypeDefinitionNode, EnumTypeDefinitionNode)
+        ):
             continue
         name = definition.name.value
         if name in NOT_YET:
@@ -45,7 +60,9 @@ def contract_differences() -> list[str]:
             continue
         if isinstance(definition, EnumTypeDefinitionNode):
             assert isinstance(served_type, GraphQLEnumType)
-            differences += [f"{name}.{v.name.value}" for v in definition.values or [] if v.name.value not in served_type.values]
+            differences += [
+                f"{name}.{v.name.value}" for v in definition.values or [] if v.name.value not in served_type.values
+            ]
             continue
         for field in definition.fields or []:
             path = f"{name}.{field.name.value}"
@@ -62,8 +79,10 @@ def contract_differences() -> list[str]:
                 if served_argument is None:
                     differences.append(f"{path}({argument.name.value}) is missing")
                 elif print_ast(argument.type) != str(served_argument.type):
-                    differences.append(f"{path}({argument.name.value}) is {served_argument.type}, "
-                                       f"the contract says {print_ast(argument.type)}")
+                    differences.append(
+                        f"{path}({argument.name.value}) is {served_argument.type}, "
+                        f"the contract says {print_ast(argument.type)}"
+                    )
     return differences
 
 

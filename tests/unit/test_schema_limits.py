@@ -42,7 +42,8 @@ async def test_domain_errors_keep_their_code_and_field() -> None:
     result = await masked_schema.execute("{ refused }")
 
     assert [(e.message, e.extensions) for e in result.errors or []] == [
-        ('"x" is not allowed.', {"code": "INVALID", "field": "value"})]
+        ('"x" is not allowed.', {"code": "INVALID", "field": "value"})
+    ]
 
 
 async def test_graphql_validation_errors_are_not_masked() -> None:

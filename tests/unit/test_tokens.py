@@ -28,7 +28,11 @@ def test_msisdn_is_normalised_to_e164(raw: str, country: str | None, expected: s
         ("", "NL", "The phone number is empty."),
         ("12", "NL", '"12" is not a possible phone number for country NL.'),
         ("hello", "NL", '"hello" is not a phone number.'),
-        ("0612345678", None, '"0612345678" is not in international format (+...) and the account has no defaultCountry.'),
+        (
+            "0612345678",
+            None,
+            '"0612345678" is not in international format (+...) and the account has no defaultCountry.',
+        ),
         ("+31 6 1234 5678 9012 3456", None, '"+31 6 1234 5678 9012 3456" is not a possible phone number.'),
     ],
 )
@@ -54,13 +58,18 @@ def test_malformed_email_is_refused(raw: str) -> None:
 
 
 def test_token_type_is_detected_from_the_shape() -> None:
-    assert (tokens.detect_type("a@example.com"), tokens.detect_type("+31612345678")) == (TokenType.EMAIL, TokenType.MSISDN)
+    assert (tokens.detect_type("a@example.com"), tokens.detect_type("+31612345678")) == (
+        TokenType.EMAIL,
+        TokenType.MSISDN,
+    )
 
 
 def test_channels_must_match_the_token_type() -> None:
     tokens.require_channels_match("+31612345678", TokenType.MSISDN, [Channel.SMS, Channel.RCS], field="channels")
     with pytest.raises(ChannelMismatch):
-        tokens.require_channels_match("a@example.com", TokenType.EMAIL, [Channel.EMAIL, Channel.VOICE], field="channels")
+        tokens.require_channels_match(
+            "a@example.com", TokenType.EMAIL, [Channel.EMAIL, Channel.VOICE], field="channels"
+        )
 
 
 def _full_parse(raw: str) -> str | None:

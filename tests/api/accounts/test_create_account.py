@@ -9,29 +9,43 @@ async def test_create_account_with_defaults(tenant: Tenant, api: ApiClient) -> N
 
     account_id = data["createAccount"]["account"]["id"]
     assert (await api.graphql(ACCOUNT, {"id": account_id}, key=tenant.reader_key))["account"] == {
-        "id": account_id, "name": "Shop", "optOutScope": "ORGANIZATION", "defaultCountry": "NL",
-        "onOptOut": "KEEP", "sendConfirmation": False}
+        "id": account_id,
+        "name": "Shop",
+        "optOutScope": "ORGANIZATION",
+        "defaultCountry": "NL",
+        "onOptOut": "KEEP",
+        "sendConfirmation": False,
+    }
 
 
 async def test_unknown_country_is_refused(tenant: Tenant, api: ApiClient) -> None:
     data = await api.graphql(CREATE_ACCOUNT, {"name": "Shop", "country": "XX"}, key=tenant.admin_key)
 
-    assert data["createAccount"] == {"account": None, "errors": [
-        {"field": "defaultCountry", "code": "INVALID", "message": '"XX" is not an ISO 3166 alpha-2 country code.'}]}
+    assert data["createAccount"] == {
+        "account": None,
+        "errors": [
+            {"field": "defaultCountry", "code": "INVALID", "message": '"XX" is not an ISO 3166 alpha-2 country code.'}
+        ],
+    }
 
 
 async def test_empty_name_is_refused(tenant: Tenant, api: ApiClient) -> None:
     data = await api.graphql(CREATE_ACCOUNT, {"name": "  "}, key=tenant.admin_key)
 
     assert data["createAccount"]["errors"] == [
-        {"field": "name", "code": "INVALID", "message": '"  " is not a valid account name (1 to 200 characters).'}]
+        {"field": "name", "code": "INVALID", "message": '"  " is not a valid account name (1 to 200 characters).'}
+    ]
 
 
 async def test_writer_cannot_create_accounts(tenant: Tenant, api: ApiClient) -> None:
     data = await api.graphql(CREATE_ACCOUNT, {"name": "Shop"}, key=tenant.writer_key)
 
-    assert data["createAccount"] == {"account": None, "errors": [
-        {"field": None, "code": "FORBIDDEN", "message": "This API key's role (writer) cannot create accounts."}]}
+    assert data["createAccount"] == {
+        "account": None,
+        "errors": [
+            {"field": None, "code": "FORBIDDEN", "message": "This API key's role (writer) cannot create accounts."}
+        ],
+    }
     organization = await api.graphql("{ organization { accounts { id } } }", key=tenant.admin_key)
     assert organization["organization"]["accounts"] == []
 
@@ -43,4 +57,5 @@ async def test_account_scoped_admin_cannot_create_accounts(tenant: Tenant, api: 
     data = await api.graphql(CREATE_ACCOUNT, {"name": "Shop"}, key=account_admin)
 
     assert data["createAccount"]["errors"] == [
-        {"field": None, "code": "FORBIDDEN", "message": "An account-scoped API key cannot create accounts."}]
+        {"field": None, "code": "FORBIDDEN", "message": "An account-scoped API key cannot create accounts."}
+    ]

@@ -9,16 +9,25 @@ mutation($id: ID!, $scope: OptOutScope, $country: String, $effect: ContactOptOut
 }"""
 CLEAR_COUNTRY = """
 mutation($id: ID!) { updateAccount(id: $id, defaultCountry: null) { account { defaultCountry } errors { code } } }"""
-CHECK = "query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: [\"+31611111111\"]) { optedOut } }"
+CHECK = 'query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: ["+31611111111"]) { optedOut } }'
 
 
 async def test_omitted_arguments_stay_as_they_are(tenant: Tenant, api: ApiClient) -> None:
     account = await tenant.create_account(country="DE")
 
-    data = await api.graphql(UPDATE, {"id": account, "effect": "REMOVE_FROM_GROUPS", "confirm": True}, key=tenant.admin_key)
+    data = await api.graphql(
+        UPDATE, {"id": account, "effect": "REMOVE_FROM_GROUPS", "confirm": True}, key=tenant.admin_key
+    )
 
-    assert data["updateAccount"] == {"account": {"optOutScope": "ORGANIZATION", "defaultCountry": "DE",
-                                                 "onOptOut": "REMOVE_FROM_GROUPS", "sendConfirmation": True}, "errors": []}
+    assert data["updateAccount"] == {
+        "account": {
+            "optOutScope": "ORGANIZATION",
+            "defaultCountry": "DE",
+            "onOptOut": "REMOVE_FROM_GROUPS",
+            "sendConfirmation": True,
+        },
+        "errors": [],
+    }
 
 
 async def test_explicit_null_clears_the_default_country(tenant: Tenant, api: ApiClient) -> None:
@@ -41,7 +50,9 @@ async def test_switching_to_an_own_list_and_back_keeps_both_lists(tenant: Tenant
     await api.graphql(UPDATE, {"id": account, "scope": "ACCOUNT"}, key=tenant.admin_key)
     own_again = await api.graphql(
         'query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: ["+31622222222"]) { optedOut } }',
-        {"a": account}, key=tenant.reader_key)
+        {"a": account},
+        key=tenant.reader_key,
+    )
 
     assert in_own_list == [{"optedOut": False}]
     assert back_in_org_list == [{"optedOut": True}]
@@ -54,11 +65,13 @@ async def test_writer_cannot_change_settings(tenant: Tenant, api: ApiClient) -> 
     data = await api.graphql(UPDATE, {"id": account, "scope": "ACCOUNT"}, key=tenant.writer_key)
 
     assert data["updateAccount"]["errors"] == [
-        {"field": None, "code": "FORBIDDEN", "message": "This API key's role (writer) cannot change account settings."}]
+        {"field": None, "code": "FORBIDDEN", "message": "This API key's role (writer) cannot change account settings."}
+    ]
 
 
 async def test_unknown_account_is_refused(tenant: Tenant, api: ApiClient) -> None:
     data = await api.graphql(UPDATE, {"id": "acc_nope"}, key=tenant.admin_key)
 
     assert data["updateAccount"]["errors"] == [
-        {"field": "id", "code": "INVALID_ID", "message": '"acc_nope" is not a valid Account id.'}]
+        {"field": "id", "code": "INVALID_ID", "message": '"acc_nope" is not a valid Account id.'}
+    ]

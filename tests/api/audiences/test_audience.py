@@ -3,7 +3,6 @@ from typing import Any
 from sqlalchemy import text
 
 from app import ids
-
 from tests.support.client import ApiClient
 from tests.support.tenants import Tenant
 
@@ -120,8 +119,11 @@ async def test_pages_visit_every_member_exactly_once(tenant: Tenant, api: ApiCli
     expected = []
     for n in range(40):
         token = f"+316{n:08d}"
-        await tenant.create_contact(account, phone=token, groups=[even if n % 2 == 0 else odd, even] if n % 3 == 0
-                                    else [even if n % 2 == 0 else odd])
+        await tenant.create_contact(
+            account,
+            phone=token,
+            groups=[even if n % 2 == 0 else odd, even] if n % 3 == 0 else [even if n % 2 == 0 else odd],
+        )
         if n % 5 == 0:
             await tenant.opt_out(account, token, ["SMS"])
         else:
@@ -149,8 +151,9 @@ async def test_unknown_or_foreign_group_is_a_clear_error(tenant: Tenant, other_t
 
     for group in (other_accounts_group, foreign):
         errors = await api.errors(AUDIENCE, {"a": account, "g": [mine, group], "channel": "SMS"}, key=tenant.reader_key)
-        assert errors == [{"message": f'Group "{group}" does not exist in this account.', "code": "NOT_FOUND",
-                           "field": "groupIds.1"}]
+        assert errors == [
+            {"message": f'Group "{group}" does not exist in this account.', "code": "NOT_FOUND", "field": "groupIds.1"}
+        ]
 
 
 async def test_no_group_is_a_clear_error(tenant: Tenant, api: ApiClient) -> None:
@@ -207,7 +210,9 @@ async def test_a_contacts_new_number_reaches_its_audiences(tenant: Tenant, api: 
 
     # No mutation edits a contact's number yet (imports will): change it as they will, in the table.
     async with sessionmaker.begin() as session:
-        await session.execute(text("UPDATE contacts SET msisdn = '+31699999999' WHERE id = :id"),
-                              {"id": ids.decode("Contact", contact, field="id")})
+        await session.execute(
+            text("UPDATE contacts SET msisdn = '+31699999999' WHERE id = :id"),
+            {"id": ids.decode("Contact", contact, field="id")},
+        )
 
     assert members(await audience(api, tenant.reader_key, a=account, g=[group])) == [("+31699999999", False)]

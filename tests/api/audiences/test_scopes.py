@@ -3,8 +3,10 @@
 from tests.support.client import ApiClient
 from tests.support.tenants import Tenant
 
-CHECK = "query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: [\"+31611111111\"]) { optedOut } }"
-AUDIENCE = "query($a: ID!, $g: [ID!]!) { audience(accountId: $a, groupIds: $g, channel: SMS) { totalCount suppressedCount } }"
+CHECK = 'query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: ["+31611111111"]) { optedOut } }'
+AUDIENCE = (
+    "query($a: ID!, $g: [ID!]!) { audience(accountId: $a, groupIds: $g, channel: SMS) { totalCount suppressedCount } }"
+)
 ORG_LIST = "{ optOuts { edges { node { token } } } }"
 
 
@@ -19,7 +21,8 @@ async def test_organization_scoped_accounts_share_one_list(tenant: Tenant, api: 
 
     assert await opted_out(api, tenant.reader_key, c)
     assert (await api.graphql(ORG_LIST, key=tenant.reader_key))["optOuts"]["edges"] == [
-        {"node": {"token": "+31611111111"}}]
+        {"node": {"token": "+31611111111"}}
+    ]
 
 
 async def test_own_list_account_opt_outs_stay_in_its_list(tenant: Tenant, api: ApiClient) -> None:

@@ -21,7 +21,8 @@ async def test_groups_list_with_member_counts(tenant: Tenant, api: ApiClient) ->
 
     assert data["groups"] == [
         {"id": customers, "name": "Customers", "bypassOptOut": False, "memberCount": 1},
-        {"id": staff, "name": "Staff", "bypassOptOut": True, "memberCount": 0}]
+        {"id": staff, "name": "Staff", "bypassOptOut": True, "memberCount": 0},
+    ]
 
 
 async def test_duplicate_group_name_is_refused(tenant: Tenant, api: ApiClient) -> None:
@@ -30,17 +31,26 @@ async def test_duplicate_group_name_is_refused(tenant: Tenant, api: ApiClient) -
 
     data = await api.graphql(CREATE_GROUP, {"accountId": account, "name": "VIP"}, key=tenant.writer_key)
 
-    assert data["createGroup"] == {"group": None, "errors": [
-        {"field": "name", "code": "DUPLICATE", "message": 'This account already has a group named "VIP".'}]}
+    assert data["createGroup"] == {
+        "group": None,
+        "errors": [{"field": "name", "code": "DUPLICATE", "message": 'This account already has a group named "VIP".'}],
+    }
 
 
 async def test_only_admins_create_bypass_groups(tenant: Tenant, api: ApiClient) -> None:
     account = await tenant.create_account()
 
-    data = await api.graphql(CREATE_GROUP, {"accountId": account, "name": "Staff", "bypass": True}, key=tenant.writer_key)
+    data = await api.graphql(
+        CREATE_GROUP, {"accountId": account, "name": "Staff", "bypass": True}, key=tenant.writer_key
+    )
 
-    assert data["createGroup"]["errors"] == [{"field": None, "code": "FORBIDDEN",
-        "message": "This API key's role (writer) cannot create a group that bypasses opt-outs."}]
+    assert data["createGroup"]["errors"] == [
+        {
+            "field": None,
+            "code": "FORBIDDEN",
+            "message": "This API key's role (writer) cannot create a group that bypasses opt-outs.",
+        }
+    ]
     assert (await api.graphql(GROUPS, {"a": account}, key=tenant.reader_key))["groups"] == []
 
 
@@ -63,8 +73,16 @@ async def test_add_contacts_of_another_account_is_refused(tenant: Tenant, api: A
 
     data = await api.graphql(ADD, {"g": group, "c": [mine, theirs]}, key=tenant.writer_key)
 
-    assert data["addContactsToGroup"] == {"group": None, "errors": [
-        {"field": "contactIds.1", "code": "NOT_FOUND", "message": f'Contact "{theirs}" does not exist in this account.'}]}
+    assert data["addContactsToGroup"] == {
+        "group": None,
+        "errors": [
+            {
+                "field": "contactIds.1",
+                "code": "NOT_FOUND",
+                "message": f'Contact "{theirs}" does not exist in this account.',
+            }
+        ],
+    }
     assert (await api.graphql(GROUPS, {"a": account}, key=tenant.reader_key))["groups"][0]["memberCount"] == 0
 
 

@@ -14,7 +14,9 @@ async def test_answers_every_token_in_order_with_invalid_ones_reported(tenant: T
     await tenant.opt_out(account, "+31612345678", ["SMS"], reason="STOP")
 
     data = await api.graphql(
-        CHECK, {"a": account, "channel": "SMS", "t": ["0612345678", "not a number", "+31687654321"]}, key=tenant.reader_key
+        CHECK,
+        {"a": account, "channel": "SMS", "t": ["0612345678", "not a number", "+31687654321"]},
+        key=tenant.reader_key,
     )
 
     rows = data["checkOptOuts"]
@@ -25,7 +27,10 @@ async def test_answers_every_token_in_order_with_invalid_ones_reported(tenant: T
     ]
     assert rows[0]["since"] is not None and rows[2]["since"] is None
     assert [r["error"] for r in rows] == [
-        None, {"field": "tokens.1", "code": "INVALID_TOKEN", "message": '"not a number" is not a phone number.'}, None]
+        None,
+        {"field": "tokens.1", "code": "INVALID_TOKEN", "message": '"not a number" is not a phone number.'},
+        None,
+    ]
     assert {(r["tokenType"], r["channel"]) for r in rows} == {("MSISDN", "SMS")}
 
 
@@ -33,12 +38,15 @@ async def test_email_channel_reads_email_tokens(tenant: Tenant, api: ApiClient) 
     account = await tenant.create_account()
     await tenant.opt_out(account, "jane@example.com", ["EMAIL"])
 
-    data = await api.graphql(CHECK, {"a": account, "channel": "EMAIL", "t": ["JANE@example.com", "+31612345678"]},
-                             key=tenant.reader_key)
+    data = await api.graphql(
+        CHECK, {"a": account, "channel": "EMAIL", "t": ["JANE@example.com", "+31612345678"]}, key=tenant.reader_key
+    )
 
     rows = data["checkOptOuts"]
     assert [(r["token"], r["optedOut"], r["error"] and r["error"]["code"]) for r in rows] == [
-        ("jane@example.com", True, None), ("+31612345678", False, "INVALID_TOKEN")]
+        ("jane@example.com", True, None),
+        ("+31612345678", False, "INVALID_TOKEN"),
+    ]
 
 
 async def test_ten_thousand_tokens_are_checked_in_one_call(tenant: Tenant, api: ApiClient) -> None:
@@ -60,5 +68,6 @@ async def test_more_than_ten_thousand_tokens_is_a_clear_error(tenant: Tenant, ap
         CHECK, {"a": account, "channel": "SMS", "t": ["+31612345678"] * 10_001}, key=tenant.reader_key
     )
 
-    assert errors == [{"message": "10001 tokens in one call; at most 10000 are allowed.", "code": "TOO_MANY",
-                       "field": "tokens"}]
+    assert errors == [
+        {"message": "10001 tokens in one call; at most 10000 are allowed.", "code": "TOO_MANY", "field": "tokens"}
+    ]

@@ -5,7 +5,6 @@ from sqlalchemy import text
 
 from app.db import raw
 from app.opt_outs.service import opt_out_service
-
 from tests.support.client import ApiClient
 from tests.support.tenants import OPT_OUT, Tenant
 
@@ -38,12 +37,20 @@ async def test_same_key_with_different_input_is_refused_and_changes_nothing(tena
         key=tenant.writer_key,
     )
 
-    assert data["optOut"] == {"events": [], "errors": [{
-        "field": "input.idempotencyKey", "code": "IDEMPOTENCY_KEY_REUSED",
-        "message": 'The idempotency key "req-3" was already used with different parameters.'}]}
+    assert data["optOut"] == {
+        "events": [],
+        "errors": [
+            {
+                "field": "input.idempotencyKey",
+                "code": "IDEMPOTENCY_KEY_REUSED",
+                "message": 'The idempotency key "req-3" was already used with different parameters.',
+            }
+        ],
+    }
     check = await api.graphql(
         'query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: ["+31687654321"]) { optedOut } }',
-        {"a": account}, key=tenant.reader_key,
+        {"a": account},
+        key=tenant.reader_key,
     )
     assert check["checkOptOuts"] == [{"optedOut": False}]
 
@@ -86,20 +93,22 @@ async def test_keys_are_kept_a_day_then_purged(tenant: Tenant, api: ApiClient, s
     account = await tenant.create_account()
     await tenant.opt_out(account, "+31612345678", ["SMS"], idempotencyKey="day-old")
     await tenant.opt_out(account, "+31612345679", ["SMS"], idempotencyKey="fresh")
+    age = (
+        "UPDATE idempotency_keys SET created_at = now() - make_interval(hours => :hours)"
+        " WHERE organization_id = :o AND key = :k"
+    )
     async with sessionmaker.begin() as session:
-        await session.execute(
-            text("UPDATE idempotency_keys SET created_at = now() - interval '23 hours' WHERE organization_id = :o AND key = 'fresh'"),
-            {"o": tenant.organization_id})
-        await session.execute(
-            text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE organization_id = :o AND key = 'day-old'"),
-            {"o": tenant.organization_id})
+        await session.execute(text(age), {"hours": 23, "o": tenant.organization_id, "k": "fresh"})
+        await session.execute(text(age), {"hours": 25, "o": tenant.organization_id, "k": "day-old"})
 
     async with raw.transaction(engine) as connection:
         await opt_out_service.purge_idempotency_keys(connection)
 
     reused = await tenant.opt_out(account, "+31600000000", ["SMS"], idempotencyKey="day-old")
     kept = await api.graphql(
-        OPT_OUT, {"input": {"accountId": account, "token": "+31600000001", "channels": ["SMS"], "idempotencyKey": "fresh"}},
-        key=tenant.writer_key)
+        OPT_OUT,
+        {"input": {"accountId": account, "token": "+31600000001", "channels": ["SMS"], "idempotencyKey": "fresh"}},
+        key=tenant.writer_key,
+    )
     assert [e["token"] for e in reused] == ["+31600000000"]
     assert [e["code"] for e in kept["optOut"]["errors"]] == ["IDEMPOTENCY_KEY_REUSED"]

@@ -11,7 +11,8 @@ async def test_opt_in_after_opt_out_records_an_event_and_clears_the_state(tenant
     events = await tenant.opt_in(account, "+31612345678", ["SMS"], reason="START received", source="KEYWORD")
 
     assert [(e["channel"], e["action"], e["reason"], e["source"]) for e in events] == [
-        ("SMS", "OPT_IN", "START received", "KEYWORD")]
+        ("SMS", "OPT_IN", "START received", "KEYWORD")
+    ]
     data = await api.graphql(CHECK, {"a": account, "t": ["+31612345678"]}, key=tenant.reader_key)
     assert data["checkOptOuts"] == [{"optedOut": False}]
 

@@ -17,10 +17,14 @@ async def history(tenant: Tenant, account_id: str, token: str) -> list[dict[str,
 async def test_opt_out_records_one_event_per_channel_with_every_field(tenant: Tenant) -> None:
     account = await tenant.create_account(country="NL")
 
-    events = await tenant.opt_out(account, "06 1234 5678", ["SMS", "WHATSAPP"], reason="STOP received", source="KEYWORD")
+    events = await tenant.opt_out(
+        account, "06 1234 5678", ["SMS", "WHATSAPP"], reason="STOP received", source="KEYWORD"
+    )
 
-    assert [(e["channel"], e["action"], e["token"], e["tokenType"], e["source"], e["reason"], e["scope"], e["accountId"])
-            for e in events] == [
+    assert [
+        (e["channel"], e["action"], e["token"], e["tokenType"], e["source"], e["reason"], e["scope"], e["accountId"])
+        for e in events
+    ] == [
         ("SMS", "OPT_OUT", "+31612345678", "MSISDN", "KEYWORD", "STOP received", "ORGANIZATION", account),
         ("WHATSAPP", "OPT_OUT", "+31612345678", "MSISDN", "KEYWORD", "STOP received", "ORGANIZATION", account),
     ]
@@ -47,8 +51,9 @@ async def test_opt_out_of_one_channel_leaves_the_others_untouched(tenant: Tenant
     await tenant.opt_out(account, "+31612345678", ["SMS"])
 
     data = await api.graphql(
-        """query($a: ID!) { sms: checkOptOuts(accountId: $a, channel: SMS, tokens: ["+31612345678"]) { optedOut }
-                            wa: checkOptOuts(accountId: $a, channel: WHATSAPP, tokens: ["+31612345678"]) { optedOut } }""",
+        """query($a: ID!) {
+             sms: checkOptOuts(accountId: $a, channel: SMS, tokens: ["+31612345678"]) { optedOut }
+             wa: checkOptOuts(accountId: $a, channel: WHATSAPP, tokens: ["+31612345678"]) { optedOut } }""",
         {"a": account},
         key=tenant.reader_key,
     )
@@ -77,12 +82,21 @@ async def test_email_cannot_opt_out_of_sms(tenant: Tenant, api: ApiClient) -> No
     account = await tenant.create_account()
 
     data = await api.graphql(
-        OPT_OUT, {"input": {"accountId": account, "token": "jane@example.com", "channels": ["SMS"]}}, key=tenant.writer_key
+        OPT_OUT,
+        {"input": {"accountId": account, "token": "jane@example.com", "channels": ["SMS"]}},
+        key=tenant.writer_key,
     )
 
-    assert data["optOut"] == {"events": [], "errors": [{
-        "field": "input.channels", "code": "CHANNEL_MISMATCH",
-        "message": 'Channel SMS does not apply to an e-mail address ("jane@example.com").'}]}
+    assert data["optOut"] == {
+        "events": [],
+        "errors": [
+            {
+                "field": "input.channels",
+                "code": "CHANNEL_MISMATCH",
+                "message": 'Channel SMS does not apply to an e-mail address ("jane@example.com").',
+            }
+        ],
+    }
     assert await history(tenant, account, "jane@example.com") == []
 
 
@@ -90,12 +104,18 @@ async def test_phone_number_cannot_opt_out_of_email(tenant: Tenant, api: ApiClie
     account = await tenant.create_account()
 
     data = await api.graphql(
-        OPT_OUT, {"input": {"accountId": account, "token": "+31612345678", "channels": ["EMAIL"]}}, key=tenant.writer_key
+        OPT_OUT,
+        {"input": {"accountId": account, "token": "+31612345678", "channels": ["EMAIL"]}},
+        key=tenant.writer_key,
     )
 
-    assert data["optOut"]["errors"] == [{
-        "field": "input.channels", "code": "CHANNEL_MISMATCH",
-        "message": 'Channel EMAIL does not apply to a phone number ("+31612345678").'}]
+    assert data["optOut"]["errors"] == [
+        {
+            "field": "input.channels",
+            "code": "CHANNEL_MISMATCH",
+            "message": 'Channel EMAIL does not apply to a phone number ("+31612345678").',
+        }
+    ]
 
 
 async def test_invalid_phone_number_is_refused_naming_it(tenant: Tenant, api: ApiClient) -> None:
@@ -105,8 +125,16 @@ async def test_invalid_phone_number_is_refused_naming_it(tenant: Tenant, api: Ap
         OPT_OUT, {"input": {"accountId": account, "token": "12", "channels": ["SMS"]}}, key=tenant.writer_key
     )
 
-    assert data["optOut"] == {"events": [], "errors": [{
-        "field": "input.token", "code": "INVALID_TOKEN", "message": '"12" is not a possible phone number for country NL.'}]}
+    assert data["optOut"] == {
+        "events": [],
+        "errors": [
+            {
+                "field": "input.token",
+                "code": "INVALID_TOKEN",
+                "message": '"12" is not a possible phone number for country NL.',
+            }
+        ],
+    }
 
 
 async def test_national_number_without_default_country_is_refused(tenant: Tenant, api: ApiClient) -> None:
@@ -116,9 +144,13 @@ async def test_national_number_without_default_country_is_refused(tenant: Tenant
         OPT_OUT, {"input": {"accountId": account, "token": "0612345678", "channels": ["SMS"]}}, key=tenant.writer_key
     )
 
-    assert data["optOut"]["errors"] == [{
-        "field": "input.token", "code": "INVALID_TOKEN",
-        "message": '"0612345678" is not in international format (+...) and the account has no defaultCountry.'}]
+    assert data["optOut"]["errors"] == [
+        {
+            "field": "input.token",
+            "code": "INVALID_TOKEN",
+            "message": '"0612345678" is not in international format (+...) and the account has no defaultCountry.',
+        }
+    ]
 
 
 async def test_no_channel_is_refused(tenant: Tenant, api: ApiClient) -> None:
@@ -128,7 +160,9 @@ async def test_no_channel_is_refused(tenant: Tenant, api: ApiClient) -> None:
         OPT_OUT, {"input": {"accountId": account, "token": "+31612345678", "channels": []}}, key=tenant.writer_key
     )
 
-    assert data["optOut"]["errors"] == [{"field": "input.channels", "code": "INVALID", "message": "Name at least one channel."}]
+    assert data["optOut"]["errors"] == [
+        {"field": "input.channels", "code": "INVALID", "message": "Name at least one channel."}
+    ]
 
 
 async def test_reader_key_cannot_opt_out(tenant: Tenant, api: ApiClient) -> None:
@@ -138,8 +172,12 @@ async def test_reader_key_cannot_opt_out(tenant: Tenant, api: ApiClient) -> None
         OPT_OUT, {"input": {"accountId": account, "token": "+31612345678", "channels": ["SMS"]}}, key=tenant.reader_key
     )
 
-    assert data["optOut"] == {"events": [], "errors": [
-        {"field": None, "code": "FORBIDDEN", "message": "This API key's role (reader) cannot change opt-outs."}]}
+    assert data["optOut"] == {
+        "events": [],
+        "errors": [
+            {"field": None, "code": "FORBIDDEN", "message": "This API key's role (reader) cannot change opt-outs."}
+        ],
+    }
     assert await history(tenant, account, "+31612345678") == []
 
 
@@ -151,7 +189,8 @@ async def test_unknown_account_is_refused(tenant: Tenant, api: ApiClient) -> Non
     )
 
     assert data["optOut"]["errors"] == [
-        {"field": "input.accountId", "code": "NOT_FOUND", "message": f'Account "{missing}" does not exist.'}]
+        {"field": "input.accountId", "code": "NOT_FOUND", "message": f'Account "{missing}" does not exist.'}
+    ]
 
 
 async def test_concurrent_opt_outs_of_one_token_record_exactly_one_event(tenant: Tenant) -> None:
@@ -161,7 +200,8 @@ async def test_concurrent_opt_outs_of_one_token_record_exactly_one_event(tenant:
 
     assert sum(len(events) for events in results) == 1
     assert await history(tenant, account, "+31612345678") == [
-        {"channel": "SMS", "action": "OPT_OUT", "source": "API", "reason": None}]
+        {"channel": "SMS", "action": "OPT_OUT", "source": "API", "reason": None}
+    ]
 
 
 async def test_a_burst_of_opt_outs_is_never_refused(tenant: Tenant) -> None:

@@ -20,7 +20,10 @@ async def test_history_keeps_every_change_in_order(tenant: Tenant, api: ApiClien
 
     history = data["optOutHistory"]
     assert [(e["node"]["action"], e["node"]["source"], e["node"]["reason"]) for e in history["edges"]] == [
-        ("OPT_OUT", "KEYWORD", "STOP"), ("OPT_IN", "DASHBOARD", None), ("OPT_OUT", "LINK", None)]
+        ("OPT_OUT", "KEYWORD", "STOP"),
+        ("OPT_IN", "DASHBOARD", None),
+        ("OPT_OUT", "LINK", None),
+    ]
     assert history["totalCount"] == 3
     assert all(e["cursor"] == e["node"]["cursor"] for e in history["edges"])
 
@@ -29,9 +32,12 @@ async def test_history_pages_by_event_cursor(tenant: Tenant, api: ApiClient) -> 
     account = await tenant.create_account()
     await tenant.opt_out(account, "+31612345678", ["SMS", "VOICE", "RCS"])
 
-    first = (await api.graphql(HISTORY, {"a": account, "token": "+31612345678", "first": 2}, key=tenant.reader_key))
-    rest = (await api.graphql(HISTORY, {"a": account, "token": "+31612345678", "first": 2,
-                                        "after": first["optOutHistory"]["pageInfo"]["endCursor"]}, key=tenant.reader_key))
+    first = await api.graphql(HISTORY, {"a": account, "token": "+31612345678", "first": 2}, key=tenant.reader_key)
+    rest = await api.graphql(
+        HISTORY,
+        {"a": account, "token": "+31612345678", "first": 2, "after": first["optOutHistory"]["pageInfo"]["endCursor"]},
+        key=tenant.reader_key,
+    )
 
     assert [e["node"]["channel"] for e in first["optOutHistory"]["edges"]] == ["RCS", "SMS"]
     assert first["optOutHistory"]["pageInfo"]["hasNextPage"] is True

@@ -33,7 +33,9 @@ async def test_lists_opted_out_tokens_by_type_and_channel(tenant: Tenant, api: A
     email = await api.graphql(OPT_OUTS, {"type": "EMAIL"}, key=tenant.reader_key)
 
     assert [(e["node"]["token"], e["node"]["channel"]) for e in msisdn["optOuts"]["edges"]] == [
-        ("+31612345678", "SMS"), ("+31612345678", "VOICE")]
+        ("+31612345678", "SMS"),
+        ("+31612345678", "VOICE"),
+    ]
     assert msisdn["optOuts"]["totalCount"] == 2
     assert [e["node"]["token"] for e in sms["optOuts"]["edges"]] == ["+31612345678"]
     assert [e["node"]["token"] for e in email["optOuts"]["edges"]] == ["a@example.com"]
@@ -59,4 +61,6 @@ async def test_page_size_above_one_thousand_is_a_clear_error(tenant: Tenant, api
 async def test_malformed_cursor_is_a_clear_error(tenant: Tenant, api: ApiClient) -> None:
     errors = await api.errors(OPT_OUTS, {"after": "garbage"}, key=tenant.reader_key)
 
-    assert errors == [{"message": '"garbage" is not a cursor of this list.', "code": "INVALID_CURSOR", "field": "after"}]
+    assert errors == [
+        {"message": '"garbage" is not a cursor of this list.', "code": "INVALID_CURSOR", "field": "after"}
+    ]
