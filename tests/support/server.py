@@ -1,4 +1,5 @@
-"""`stoplist serve` in a child process on a free loopback port: the tests talk to it as users do."""
+"""`stoplist serve` in a child process on a free loopback port, as users run it; the tests and
+the benchmark both talk to it over real HTTP."""
 
 import os
 import socket
@@ -6,10 +7,24 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
-import httpx
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+    pid: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
 
 
 def free_port() -> int:
@@ -18,26 +33,43 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1.0) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
 @contextmanager
-def running_server(env: dict[str, str | None], *, workers: int = 1, timeout: float = 60.0) -> Iterator[str]:
-    """`env` adds to this process's environment; a None value removes the variable. The server's
-    log goes to a file (a pipe nobody reads would fill and stall the server), shown on failure."""
-    port = free_port()
+def running_server(
+    env: dict[str, str | None], *, workers: int = 1, log: Path | None = None, timeout: float = 60.0
+) -> Iterator[Server]:
+    """`env` adds to this process's environment; a None value removes the variable. The log goes
+    to a file (a pipe nobody reads fills up under load and stalls the server), shown on failure."""
     child_env = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
     for name in [k for k, v in env.items() if v is None]:
         child_env.pop(name, None)
-    with tempfile.NamedTemporaryFile("w+", prefix="stoplist-serve-", suffix=".log") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
-            env=child_env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        base_url = f"http://127.0.0.1:{port}"
+    port = free_port()
+    with ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="stoplist-serve-"))) / "server.log"
+        with open(log, "w") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
+                env=child_env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         try:
-            _wait_until_healthy(process, base_url, timeout, log.name)
-            yield base_url
+            deadline = time.monotonic() + timeout
+            while not _healthy(f"http://127.0.0.1:{port}/healthz"):
+                if process.poll() is not None:
+                    raise RuntimeError(f"stoplist serve exited early:\n{log.read_text()[-5000:]}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"stoplist serve was not healthy in {timeout:.0f} s:\n{log.read_text()[-5000:]}")
+                time.sleep(0.1)
+            yield Server("127.0.0.1", port, process.pid, log)
         finally:
             process.terminate()
             try:
@@ -45,18 +77,3 @@ def running_server(env: dict[str, str | None], *, workers: int = 1, timeout: flo
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-
-
-def _wait_until_healthy(process: subprocess.Popen[str], base_url: str, timeout: float, log_path: str) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"stoplist serve exited early:\n{open(log_path).read()[-5000:]}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"stoplist serve did not become healthy in time:\n{open(log_path).read()[-5000:]}")
-        time.sleep(0.1)
