@@ -1,5 +1,5 @@
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -52,7 +52,3 @@ def once(work: Callable[[], Awaitable[R]]) -> Callable[[], Awaitable[R]]:
         return await task
 
     return shared
-
-
-def unique(values: Iterable[T]) -> list[T]:
-    return list(dict.fromkeys(values))

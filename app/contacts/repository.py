@@ -2,7 +2,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -48,25 +48,3 @@ class ContactRepository:
             )
         )
         return int(result.scalar_one())
-
-    async def with_tokens(
-        self, organization_id: UUID, account_id: UUID, *, msisdn: str | None, email: str | None
-    ) -> list[models.Contact]:
-        contact = models.Contact
-        matches = []
-        if msisdn is not None:
-            matches.append(col(contact.msisdn) == msisdn)
-        if email is not None:
-            matches.append(col(contact.email) == email)
-        if not matches:
-            return []
-        result = await self.session.execute(
-            select(contact).where(
-                and_(
-                    col(contact.organization_id) == organization_id,
-                    col(contact.account_id) == account_id,
-                    or_(*matches),
-                )
-            )
-        )
-        return list(result.scalars())

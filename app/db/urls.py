@@ -10,11 +10,6 @@ def sqlalchemy_url(url: str) -> str:
     return f"postgresql+asyncpg://{rest}"
 
 
-def asyncpg_url(url: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return f"postgresql://{rest}" if "+" in scheme else url
-
-
 def redacted(url: str) -> str:
     parts = urlsplit(url)
     if parts.password:
