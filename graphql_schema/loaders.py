@@ -1,6 +1,7 @@
 """Per-request DataLoaders: one query per batch of parents, each batch in its own session."""
 
 from collections.abc import Awaitable, Callable
+from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -19,17 +20,29 @@ V = TypeVar("V")
 
 
 class Loaders:
+    """Each loader is made on first use: most requests need none, and every one made is a few
+    objects in reference cycles for the garbage collector to find."""
+
     def __init__(
         self, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], actor: Actor | None
     ) -> None:
         self._engine = engine
         self._sessionmaker = sessionmaker
         self._actor = actor
-        self.groups_by_contact: DataLoader[UUID, list[models.Group]] = self._loader(self._groups_by_contact)
-        self.statuses_by_contact: DataLoader[models.Contact, list[TokenStatus]] = DataLoader(
-            load_fn=self._statuses_by_contact, cache_key_fn=lambda contact: contact.id
-        )
-        self.member_count: DataLoader[UUID, int] = self._loader(self._member_counts)
+
+    @cached_property
+    def groups_by_contact(self) -> DataLoader[UUID, list[models.Group]]:
+        loader: DataLoader[UUID, list[models.Group]] = self._loader(self._groups_by_contact)
+        return loader
+
+    @cached_property
+    def statuses_by_contact(self) -> DataLoader[models.Contact, list[TokenStatus]]:
+        return DataLoader(load_fn=self._statuses_by_contact, cache_key_fn=lambda contact: contact.id)
+
+    @cached_property
+    def member_count(self) -> DataLoader[UUID, int]:
+        loader: DataLoader[UUID, int] = self._loader(self._member_counts)
+        return loader
 
     def _loader(self, load: Callable[[AsyncSession, Actor, list[Any]], Awaitable[list[Any]]], **options: Any) -> Any:
         async def batch(keys: list[Any]) -> list[Any]:
