@@ -15,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from app.auth.service import ApiKeyService
 from app.db import raw
 from app.db.engine import build_engine, build_sessionmaker
+from app.feed.hub import FeedHub
 from app.http.health import healthz
 from app.http.limits import BodySizeLimit
 from app.opt_outs.service import opt_out_service
@@ -30,6 +31,7 @@ PURGE_INTERVAL_SECONDS = 3600
 class State(TypedDict):
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    feed: FeedHub
     api_keys: ApiKeyService
 
 
@@ -47,19 +49,26 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         engine = build_engine(database_url, pool_size=settings.STOPLIST_DB_POOL_SIZE)
-        sessionmaker = build_sessionmaker(engine)
         purge = asyncio.create_task(_purge_idempotency_keys(engine))
         try:
-            yield {
-                "engine": engine,
-                "sessionmaker": sessionmaker,
-                "api_keys": ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value()),
-            }
+            async with FeedHub(engine) as feed:
+                yield {
+                    "engine": engine,
+                    "feed": feed,
+                    "sessionmaker": build_sessionmaker(engine),
+                    "api_keys": ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value()),
+                }
         finally:
             purge.cancel()
             await engine.dispose()
 
-    graphql = StoplistGraphQL(build_schema(settings), graphql_ide="graphiql")
+    graphql = StoplistGraphQL(
+        build_schema(settings),
+        graphql_ide="graphiql",
+        keep_alive=True,  # the legacy graphql-ws protocol's "ka" messages
+        keep_alive_interval=settings.STOPLIST_WS_KEEP_ALIVE_SECONDS,
+        max_subscriptions_per_connection=settings.STOPLIST_WS_MAX_SUBSCRIPTIONS,
+    )
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     STOPLIST_MAX_TOKENS: int = 2_000
     STOPLIST_MAX_BODY_BYTES: int = 4 * 1024 * 1024
     STOPLIST_LOG_LEVEL: str = "INFO"
+    STOPLIST_WS_KEEP_ALIVE_SECONDS: float = 15.0
+    STOPLIST_WS_MAX_SUBSCRIPTIONS: int = 20
 
 
 @lru_cache

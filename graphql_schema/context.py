@@ -6,8 +6,10 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.auth.actor import Actor
+from app.auth.service import ApiKeyService
 from app.db import raw
 from app.errors import Unauthenticated
+from app.feed.hub import FeedHub
 from graphql_schema.loaders import Loaders
 
 T = TypeVar("T")
@@ -17,8 +19,11 @@ T = TypeVar("T")
 class Context:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    feed: FeedHub
+    api_keys: ApiKeyService
     maybe_actor: Actor | None
     loaders: Loaders
+    connection_params: dict[str, object] | None = None  # the WebSocket connection_init payload
 
     @property
     def actor(self) -> Actor:

@@ -45,10 +45,6 @@ class OptOutStatus:
         )
 
 
-def event_cursor(event_id: int) -> str:
-    return str(event_id)
-
-
 @strawberry.type(description="One change of the append-only opt-out history.")
 class OptOutEvent:
     id: strawberry.ID
@@ -67,7 +63,7 @@ class OptOutEvent:
     def from_model(cls, event: EventRecord) -> Self:
         return cls(
             id=strawberry.ID(f"evt_{event.id}"),
-            cursor=event_cursor(event.id),
+            cursor=event.position.encode(),
             account_id=ids.encode("Account", event.account_id),
             scope=OptOutScope(event.scope),
             token=event.token,
@@ -217,6 +213,8 @@ async def _change(info: Info, input: OptOutInput, change: ChangeMethod) -> OptOu
         actor = info.context.actor
         command = input.to_command()
         events = await info.context.run_raw(lambda connection: change(connection, actor, command))
+        if events:
+            info.context.feed.wake()  # committed: let this process's subscribers hear of it now
     except DomainError as error:
         return OptOutPayload(events=[], errors=UserError.list_from(error))
     return OptOutPayload(events=[OptOutEvent.from_model(event) for event in events], errors=[])

@@ -15,6 +15,7 @@ from graphql_schema.audiences import AudienceQueryType
 from graphql_schema.contacts import ContactMutation, ContactQuery
 from graphql_schema.errors import StoplistErrors
 from graphql_schema.execution import FastListExecutionContext
+from graphql_schema.feed import FeedSubscription
 from graphql_schema.groups import GroupMutation, GroupQuery
 from graphql_schema.opt_outs import OptOutMutation, OptOutQuery
 from graphql_schema.organizations import OrganizationQuery
@@ -23,6 +24,7 @@ Query = merge_types(
     "Query", (OrganizationQuery, AccountQuery, ContactQuery, GroupQuery, AudienceQueryType, OptOutQuery)
 )
 Mutation = merge_types("Mutation", (AccountMutation, ContactMutation, GroupMutation, OptOutMutation))
+Subscription = merge_types("Subscription", (FeedSubscription,))
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
@@ -35,6 +37,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         execution_context_class=FastListExecutionContext,
         extensions=[
             StoplistErrors,

@@ -2,6 +2,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from app.opt_outs.cursor import EventPosition
+
 
 @dataclass(frozen=True, slots=True)
 class EventRecord:
@@ -20,3 +22,8 @@ class EventRecord:
     reason: str | None
     api_key_id: UUID | None
     occurred_at: datetime
+    xact_id: int
+
+    @property
+    def position(self) -> EventPosition:
+        return EventPosition(self.xact_id, self.id)

@@ -10,11 +10,12 @@ import asyncpg
 
 from app.db import raw
 from app.enums import OptOutAction, TokenType
+from app.opt_outs.cursor import EventPosition
 from app.opt_outs.records import EventRecord
 
-_EVENT_COLUMNS = (
+EVENT_COLUMNS = (
     "id, organization_id, list_id, account_id, scope, token, token_type, channel, action, source, reason,"
-    " api_key_id, occurred_at"
+    " api_key_id, occurred_at, xact_id"
 )
 # Parameters of both changes: $1 organization, $2 list, $3 account, $4 scope, $5 token,
 # $6 token type, $7 channels, $8 action, $9 source, $10 reason, $11 API key.
@@ -24,7 +25,7 @@ INSERT INTO opt_out_events (organization_id, list_id, account_id, scope, token, 
 SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::text, changed.channel, $8::text, $9::text, $10::text,
        $11::uuid
 FROM changed ORDER BY changed.channel
-RETURNING {_EVENT_COLUMNS}
+RETURNING {EVENT_COLUMNS}
 """
 _OPT_OUT = (
     """
@@ -55,10 +56,11 @@ SELECT token, since, reason FROM opt_out_states
 WHERE list_id = $1 AND channel = $2 AND token = ANY($3::text[]) AND opted_out
 """
 _EVENTS_BY_ID = (
-    f"SELECT {_EVENT_COLUMNS} FROM opt_out_events WHERE organization_id = $1 AND id = ANY($2::bigint[]) ORDER BY id"
+    f"SELECT {EVENT_COLUMNS} FROM opt_out_events WHERE organization_id = $1 AND id = ANY($2::bigint[]) ORDER BY id"
 )
 _HISTORY = (
-    f"SELECT {_EVENT_COLUMNS} FROM opt_out_events WHERE list_id = $1 AND token = $2 AND id > $3 ORDER BY id LIMIT $4"
+    f"SELECT {EVENT_COLUMNS} FROM opt_out_events WHERE list_id = $1 AND token = $2"
+    " AND (xact_id, id) > ($3::xid8, $4::bigint) ORDER BY xact_id, id LIMIT $5"
 )
 _COUNT_HISTORY = "SELECT count(*) FROM opt_out_events WHERE list_id = $1 AND token = $2"
 _STATES_FOR_TOKENS = (
@@ -160,8 +162,8 @@ class OptOutRepository:
                 conditions.append(f"{column} = ${len(params)}")
         return conditions, params
 
-    async def history_page(self, list_id: UUID, token: str, *, after: int | None, limit: int) -> list[EventRecord]:
-        rows = await self.connection.fetch(_HISTORY, list_id, token, after or 0, limit)
+    async def history_page(self, list_id: UUID, token: str, *, after: EventPosition, limit: int) -> list[EventRecord]:
+        rows = await self.connection.fetch(_HISTORY, list_id, token, after.xact_id, after.id, limit)
         return [EventRecord(*row) for row in rows]
 
     async def count_history(self, list_id: UUID, token: str) -> int:

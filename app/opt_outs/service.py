@@ -11,7 +11,8 @@ from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.db import raw
 from app.enums import Channel, OptOutAction, OptOutSource, Role, TokenType
-from app.errors import DomainError, IdempotencyKeyReused, InvalidCursor, InvalidInput, TooMany
+from app.errors import DomainError, IdempotencyKeyReused, InvalidInput, TooMany
+from app.opt_outs.cursor import START, EventPosition
 from app.opt_outs.records import EventRecord
 from app.opt_outs.repository import OptOutRepository
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
@@ -49,15 +50,6 @@ class TokenStatus:
     since: datetime | None = None
     reason: str | None = None
     error: DomainError | None = None
-
-
-def event_cursor_value(cursor: str | None, *, field: str = "after") -> int | None:
-    """Event cursors are the event's position in the history: a plain decimal number."""
-    if cursor is None:
-        return None
-    if not cursor.isdigit() or len(cursor) > 19:
-        raise InvalidCursor(f'"{cursor}" is not an event cursor.', field=field)
-    return int(cursor)
 
 
 class OptOutService:
@@ -276,10 +268,10 @@ class OptOutService:
         after: str | None,
     ) -> Page[EventRecord]:
         size = page_size(first)
-        after_id = event_cursor_value(after)
+        position = EventPosition.decode(after, field="after") if after is not None else START
         list_id, normalised = await self._history_target(connection, actor, account_id, token)
-        rows = await OptOutRepository(connection).history_page(list_id, normalised, after=after_id, limit=size + 1)
-        return build_page(rows, size, lambda e: str(e.id))
+        rows = await OptOutRepository(connection).history_page(list_id, normalised, after=position, limit=size + 1)
+        return build_page(rows, size, lambda e: e.position.encode())
 
     async def count_history(self, connection: raw.Connection, actor: Actor, *, account_id: UUID, token: str) -> int:
         list_id, normalised = await self._history_target(connection, actor, account_id, token)

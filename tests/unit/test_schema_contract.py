@@ -26,7 +26,6 @@ NOT_YET = {
     "Mutation.updateKeywords",
     "Mutation.setOptOutInstruction",
     "Mutation.createWebhookEndpoint",
-    "Subscription",
     "PreparedMessage",
     "OptOutLink",
     "UnsubscribeHeaders",

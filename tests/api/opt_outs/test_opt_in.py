@@ -30,4 +30,4 @@ async def test_opt_out_again_after_opt_in_is_a_new_event(tenant: Tenant) -> None
 
     again = await tenant.opt_out(account, "+31612345678", ["SMS"])
 
-    assert len(again) == 1 and int(again[0]["cursor"]) > int(first[0]["cursor"])
+    assert len(again) == 1 and again[0]["cursor"] != first[0]["cursor"]

@@ -28,7 +28,7 @@ async def test_opt_out_records_one_event_per_channel_with_every_field(tenant: Te
         ("SMS", "OPT_OUT", "+31612345678", "MSISDN", "KEYWORD", "STOP received", "ORGANIZATION", account),
         ("WHATSAPP", "OPT_OUT", "+31612345678", "MSISDN", "KEYWORD", "STOP received", "ORGANIZATION", account),
     ]
-    assert int(events[0]["cursor"]) < int(events[1]["cursor"])
+    assert events[0]["cursor"] != events[1]["cursor"]
     assert events[0]["id"] != events[1]["id"]
     assert events[0]["occurredAt"].startswith("20")
 

@@ -51,3 +51,11 @@ async def test_history_of_an_invalid_token_is_a_clear_error(tenant: Tenant, api:
     errors = await api.errors(HISTORY, {"a": account, "token": "abc"}, key=tenant.reader_key)
 
     assert errors == [{"message": '"abc" is not a phone number.', "code": "INVALID_TOKEN", "field": "token"}]
+
+
+async def test_malformed_history_cursor_is_a_clear_error(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account()
+
+    errors = await api.errors(HISTORY, {"a": account, "token": "+31612345678", "after": "12"}, key=tenant.reader_key)
+
+    assert errors == [{"message": '"12" is not an event cursor.', "code": "INVALID_CURSOR", "field": "after"}]

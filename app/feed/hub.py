@@ -1,0 +1,124 @@
+"""One poller per server process, shared by all its subscribers.
+
+It reads every organization's new final events in order (app/feed/repository.py) into a
+bounded ring and wakes the subscribers waiting on it. The table is the truth: a subscriber
+whose position is older than the ring reaches back reads the table itself, so a slow
+consumer neither loses events nor makes memory grow. Wake-ups are only hints; the poller also
+polls on a timer, so nothing depends on a wake-up arriving."""
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db import raw
+from app.feed.repository import FeedFilter, read_after
+from app.opt_outs.cursor import START, EventPosition
+from app.opt_outs.records import EventRecord
+
+logger = logging.getLogger(__name__)
+
+EVERYTHING = FeedFilter(organization_id=None)
+
+
+class FeedHub:
+    def __init__(
+        self, engine: AsyncEngine, *, ring_size: int = 10_000, poll_interval: float = 0.1, batch_size: int = 1_000
+    ) -> None:
+        self._engine = engine
+        self._ring: deque[EventRecord] = deque(maxlen=ring_size)
+        self._ring_start = START  # the ring holds every final event in (ring_start, position]
+        self.position = START
+        self._poll_interval = poll_interval
+        self._batch_size = batch_size
+        self._changed = asyncio.Event()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> "FeedHub":
+        async with raw.connection(self._engine) as connection:
+            # Start at the present: what came before is served from the table.
+            self.position = self._ring_start = (await read_after(connection, EVERYTHING, START, 0)).high_water
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def wake(self) -> None:
+        """A hint that events were committed: poll now rather than at the next tick."""
+        self._wake.set()
+
+    def covers(self, position: EventPosition) -> bool:
+        return position >= self._ring_start
+
+    def after(self, position: EventPosition) -> list[EventRecord]:
+        """The ring's events after `position`; only valid when `covers(position)`."""
+        if position >= self.position:
+            return []
+        return [event for event in self._ring if event.position > position]
+
+    async def changed(self, timeout: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), timeout)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._poll()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be down: keep the position and try again
+                logger.exception("feed poll failed; retrying")
+                await asyncio.sleep(1.0)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+            self._wake.clear()
+
+    async def _poll(self) -> None:
+        async with raw.connection(self._engine) as connection:
+            while True:
+                batch = await read_after(connection, EVERYTHING, self.position, self._batch_size)
+                for event in batch.events:
+                    if len(self._ring) == self._ring.maxlen:
+                        self._ring_start = self._ring[0].position
+                    self._ring.append(event)
+                if batch.high_water > self.position:
+                    if not self._ring:
+                        self._ring_start = batch.high_water
+                    self.position = batch.high_water
+                    changed, self._changed = self._changed, asyncio.Event()
+                    changed.set()
+                if len(batch.events) < self._batch_size:
+                    return
+
+
+async def subscribe(
+    hub: FeedHub, engine: AsyncEngine, feed_filter: FeedFilter, start: EventPosition, *, batch_size: int = 500
+) -> AsyncIterator[EventRecord]:
+    """Every final event matching `feed_filter` after `start`, in order, for ever: from the table
+    while the ring does not reach back to the position, then from the ring as it fills."""
+    position = start
+    while True:
+        if hub.covers(position):
+            events = [event for event in hub.after(position) if feed_filter.matches(event)]
+            reached = max(position, hub.position)
+            for event in events:
+                yield event
+            position = reached
+            if hub.covers(position) and position >= hub.position:
+                await hub.changed(timeout=1.0)
+            continue
+        async with raw.connection(engine) as connection:
+            batch = await read_after(connection, feed_filter, position, batch_size)
+        for event in batch.events:
+            yield event
+        position = batch.high_water
+        if len(batch.events) < batch_size and not hub.covers(position):
+            await hub.changed(timeout=1.0)

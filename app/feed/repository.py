@@ -1,0 +1,79 @@
+"""Reading the history as a feed, in (xact_id, id) order and only below the commit-safe
+watermark: events of transactions older than the oldest one still running (app/opt_outs/cursor.py).
+Each read also returns the high water: the last final event of the whole table at that
+snapshot, so a reader knows it has considered everything up to there, matching or not."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from app.db import raw
+from app.opt_outs.cursor import START, EventPosition
+from app.opt_outs.records import EventRecord
+from app.opt_outs.repository import EVENT_COLUMNS
+
+_WATERMARK = "pg_snapshot_xmin(pg_current_snapshot())"
+_HIGH_WATER = (
+    f"SELECT xact_id, id FROM opt_out_events WHERE xact_id < {_WATERMARK} ORDER BY xact_id DESC, id DESC LIMIT 1"
+)
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    organization_id: UUID | None  # None: every organization (the process-wide poller)
+    account_ids: Sequence[UUID] | None = None
+    channels: Sequence[str] | None = None
+    token_types: Sequence[str] | None = None
+
+    def matches(self, event: EventRecord) -> bool:
+        return (
+            (self.organization_id is None or event.organization_id == self.organization_id)
+            and (self.account_ids is None or event.account_id in self.account_ids)
+            and (self.channels is None or event.channel in self.channels)
+            and (self.token_types is None or event.token_type in self.token_types)
+        )
+
+
+@dataclass(frozen=True)
+class FeedBatch:
+    events: list[EventRecord]
+    high_water: EventPosition  # every final event up to here was considered
+
+
+def _statement(feed_filter: FeedFilter) -> tuple[str, list[Any]]:
+    conditions = ["(xact_id, id) > ($1::xid8, $2::bigint)", f"xact_id < {_WATERMARK}"]
+    params: list[Any] = []
+    for column, value, cast in (
+        ("organization_id", feed_filter.organization_id, "uuid"),
+        ("account_id", feed_filter.account_ids, "uuid[]"),
+        ("channel", feed_filter.channels, "text[]"),
+        ("token_type", feed_filter.token_types, "text[]"),
+    ):
+        if value is None:
+            continue
+        params.append(list(value) if isinstance(value, Sequence) and not isinstance(value, str) else value)
+        number = len(params) + 3
+        comparison = f"= ANY(${number}::{cast})" if cast.endswith("[]") else f"= ${number}::{cast}"
+        conditions.append(f"{column} {comparison}")
+    statement = (
+        f"SELECT {EVENT_COLUMNS} FROM opt_out_events WHERE "
+        + " AND ".join(conditions)
+        + " ORDER BY xact_id, id LIMIT $3"
+    )
+    return statement, params
+
+
+async def read_after(
+    connection: raw.Connection, feed_filter: FeedFilter, after: EventPosition, limit: int
+) -> FeedBatch:
+    statement, params = _statement(feed_filter)
+    # One snapshot for both reads, so the high water belongs to the same watermark.
+    async with connection.transaction(isolation="repeatable_read", readonly=True):
+        rows = await connection.fetch(statement, after.xact_id, after.id, limit, *params)
+        last = await connection.fetchrow(_HIGH_WATER)
+    events = [EventRecord(*row) for row in rows]
+    high_water = EventPosition(last["xact_id"], last["id"]) if last is not None else START
+    if events and len(events) == limit:
+        high_water = events[-1].position  # more may follow: only this far is known complete
+    return FeedBatch(events=events, high_water=max(high_water, after))

@@ -1,0 +1,58 @@
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.accounts.service import account_service
+from app.auth.actor import Actor
+from app.db import raw
+from app.enums import Channel, TokenType
+from app.feed.hub import FeedHub, subscribe
+from app.feed.repository import FeedFilter
+from app.opt_outs.cursor import START, EventPosition
+from app.opt_outs.records import EventRecord
+
+
+@dataclass(frozen=True)
+class FeedRequest:
+    after: str | None = None
+    from_beginning: bool = False
+    account_ids: list[UUID] | None = None
+    channels: list[Channel] | None = None
+    token_types: list[TokenType] | None = None
+
+
+class FeedService:
+    async def prepare(
+        self, connection: raw.Connection, hub: FeedHub, actor: Actor, request: FeedRequest
+    ) -> tuple[FeedFilter, EventPosition]:
+        """The filter a subscription reads with, and where it starts. A key sees only its own
+        organization's events, and an account key only its account's."""
+        start = (
+            EventPosition.decode(request.after, field="after")
+            if request.after is not None
+            else START
+            if request.from_beginning
+            else hub.position
+        )
+        account_ids = list(dict.fromkeys(request.account_ids)) if request.account_ids is not None else None
+        for index, account_id in enumerate(account_ids or []):
+            await account_service.settings(connection, actor, account_id, field=f"accountIds.{index}")
+        if actor.account_id is not None:
+            account_ids = [actor.account_id]
+        feed_filter = FeedFilter(
+            organization_id=actor.organization_id,
+            account_ids=account_ids,
+            channels=[c.value for c in request.channels] if request.channels is not None else None,
+            token_types=[t.value for t in request.token_types] if request.token_types is not None else None,
+        )
+        return feed_filter, start
+
+    def events(
+        self, hub: FeedHub, engine: AsyncEngine, feed_filter: FeedFilter, start: EventPosition
+    ) -> AsyncIterator[EventRecord]:
+        return subscribe(hub, engine, feed_filter, start)
+
+
+feed_service = FeedService()

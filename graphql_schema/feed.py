@@ -1,0 +1,43 @@
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from app.feed.service import FeedRequest, feed_service
+from graphql_schema import ids
+from graphql_schema.context import Info
+from graphql_schema.enums import Channel, TokenType
+from graphql_schema.opt_outs import OptOutEvent
+
+
+@strawberry.type
+class FeedSubscription:
+    @strawberry.subscription(
+        description="Every opt-out and opt-in of this organization (of this account, for an account key) as it "
+        "is committed. With `after`, first replays every matching event after that cursor, then continues live; "
+        "with `fromBeginning`, replays all history first; otherwise only new events. In order, with no gap and no "
+        "duplicate at the seam: resume after a disconnect with the last cursor received."
+    )
+    async def opt_out_events(
+        self,
+        info: Info,
+        after: str | None = None,
+        from_beginning: bool | None = False,
+        account_ids: list[strawberry.ID] | None = None,
+        channels: list[Channel] | None = None,
+        token_types: list[TokenType] | None = None,
+    ) -> AsyncGenerator[OptOutEvent, None]:
+        context = info.context
+        actor = context.actor
+        decoded = ids.decode_many("Account", account_ids, field="accountIds") if account_ids is not None else None
+        request = FeedRequest(
+            after=after,
+            from_beginning=bool(from_beginning),
+            account_ids=decoded,
+            channels=channels,
+            token_types=token_types,
+        )
+        feed_filter, start = await context.read_raw(
+            lambda connection: feed_service.prepare(connection, context.feed, actor, request)
+        )
+        async for event in feed_service.events(context.feed, context.engine, feed_filter, start):
+            yield OptOutEvent.from_model(event)
