@@ -48,10 +48,15 @@ async def _purge_idempotency_keys(engine: AsyncEngine) -> None:
 def create_app(settings: Settings, database_url: str) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        engine = build_engine(database_url, pool_size=settings.STOPLIST_DB_POOL_SIZE)
+        engine = build_engine(
+            database_url,
+            pool_size=settings.STOPLIST_DB_POOL_SIZE,
+            application_name=settings.STOPLIST_DB_APPLICATION_NAME,
+        )
         purge = asyncio.create_task(_purge_idempotency_keys(engine))
         try:
-            async with FeedHub(engine) as feed:
+            listener_name = f"{settings.STOPLIST_DB_APPLICATION_NAME}-feed-listener"
+            async with FeedHub(engine, database_url, application_name=listener_name) as feed:
                 yield {
                     "engine": engine,
                     "feed": feed,

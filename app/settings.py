@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     # Mixed into every API key hash, so a stolen database alone cannot confirm guessed keys.
     STOPLIST_API_KEY_PEPPER: SecretStr = SecretStr("")
     STOPLIST_DB_POOL_SIZE: int = 20
+    STOPLIST_DB_APPLICATION_NAME: str = "stoplist"  # how this instance shows in pg_stat_activity
     STOPLIST_MAX_QUERY_DEPTH: int = 10
     STOPLIST_MAX_ALIASES: int = 30
     STOPLIST_MAX_TOKENS: int = 2_000

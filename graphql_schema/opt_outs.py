@@ -214,7 +214,7 @@ async def _change(info: Info, input: OptOutInput, change: ChangeMethod) -> OptOu
         command = input.to_command()
         events = await info.context.run_raw(lambda connection: change(connection, actor, command))
         if events:
-            info.context.feed.wake()  # committed: let this process's subscribers hear of it now
+            info.context.feed.committed()  # let subscribers, here and in other processes, hear of it now
     except DomainError as error:
         return OptOutPayload(events=[], errors=UserError.list_from(error))
     return OptOutPayload(events=[OptOutEvent.from_model(event) for event in events], errors=[])

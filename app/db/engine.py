@@ -3,7 +3,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.db.urls import sqlalchemy_url
 
 
-def build_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
+def build_engine(database_url: str, *, pool_size: int = 20, application_name: str = "stoplist") -> AsyncEngine:
     return create_async_engine(
         sqlalchemy_url(database_url),
         pool_size=pool_size,
@@ -15,7 +15,7 @@ def build_engine(database_url: str, *, pool_size: int = 20) -> AsyncEngine:
         pool_pre_ping=False,
         # Reconnects after a database restart: a dropped connection is discarded, not reused.
         pool_recycle=3600,
-        connect_args={"server_settings": {"application_name": "stoplist"}},
+        connect_args={"server_settings": {"application_name": application_name}},
     )
 
 

@@ -15,12 +15,29 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 Connection: TypeAlias = "asyncpg.Connection[Any]"
 
 
+# What asyncpg raises when the server is gone (restart, failover, terminated backend).
+_DISCONNECTED = (
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,
+    ConnectionError,
+)
+
+
 @contextlib.asynccontextmanager
 async def connection(engine: AsyncEngine) -> AsyncIterator[Connection]:
     """A connection for reads: each statement sees the latest committed data."""
     async with engine.connect() as pooled:
         raw = await pooled.get_raw_connection()
-        yield raw.driver_connection
+        try:
+            yield raw.driver_connection
+        except _DISCONNECTED:
+            # SQLAlchemy never saw this error, so it would hand out the dead connection, and its
+            # dead siblings, again: drop this one, and the pool, so the next requests reconnect.
+            await pooled.invalidate()
+            await engine.dispose(close=False)
+            raise
 
 
 @contextlib.asynccontextmanager

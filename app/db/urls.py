@@ -10,6 +10,12 @@ def sqlalchemy_url(url: str) -> str:
     return f"postgresql+asyncpg://{rest}"
 
 
+def driver_url(url: str) -> str:
+    """The libpq form asyncpg.connect takes."""
+    scheme, rest = url.split("://", 1)
+    return f"postgresql://{rest}" if "+" in scheme else url
+
+
 def redacted(url: str) -> str:
     parts = urlsplit(url)
     if parts.password:

@@ -3,8 +3,13 @@
 It reads every organization's new final events in order (app/feed/repository.py) into a
 bounded ring and wakes the subscribers waiting on it. The table is the truth: a subscriber
 whose position is older than the ring reaches back reads the table itself, so a slow
-consumer neither loses events nor makes memory grow. Wake-ups are only hints; the poller also
-polls on a timer, so nothing depends on a wake-up arriving."""
+consumer neither loses events nor makes memory grow.
+
+Wake-ups are only hints. A process's own commits wake its poller at once and are announced
+to the other processes with one NOTIFY per burst, sent after the commit from the hub's own
+connection: a NOTIFY inside each writing transaction would take PostgreSQL's global notify
+lock at every commit. The poller also polls on a timer, and its LISTEN connection reconnects
+after a drop, so nothing depends on a notification arriving."""
 
 import asyncio
 import contextlib
@@ -12,9 +17,11 @@ import logging
 from collections import deque
 from collections.abc import AsyncIterator
 
+import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import raw
+from app.db.urls import driver_url
 from app.feed.repository import FeedFilter, read_after
 from app.opt_outs.cursor import START, EventPosition
 from app.opt_outs.records import EventRecord
@@ -24,11 +31,25 @@ logger = logging.getLogger(__name__)
 EVERYTHING = FeedFilter(organization_id=None)
 
 
+CHANNEL = "stoplist_feed"
+
+
 class FeedHub:
     def __init__(
-        self, engine: AsyncEngine, *, ring_size: int = 10_000, poll_interval: float = 0.1, batch_size: int = 1_000
+        self,
+        engine: AsyncEngine,
+        database_url: str,
+        *,
+        ring_size: int = 10_000,
+        poll_interval: float = 0.1,
+        batch_size: int = 1_000,
+        application_name: str = "stoplist-feed-listener",
     ) -> None:
+        self._application_name = application_name
         self._engine = engine
+        self._database_url = driver_url(database_url)
+        self._listener: asyncpg.Connection | None = None
+        self._announce = asyncio.Event()
         self._ring: deque[EventRecord] = deque(maxlen=ring_size)
         self._ring_start = START  # the ring holds every final event in (ring_start, position]
         self.position = START
@@ -36,24 +57,55 @@ class FeedHub:
         self._batch_size = batch_size
         self._changed = asyncio.Event()
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def __aenter__(self) -> "FeedHub":
         async with raw.connection(self._engine) as connection:
             # Start at the present: what came before is served from the table.
             self.position = self._ring_start = (await read_after(connection, EVERYTHING, START, 0)).high_water
-        self._task = asyncio.create_task(self._run())
+        self._tasks = [asyncio.create_task(work()) for work in (self._run, self._listen, self._announcer)]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
+        if self._listener is not None:
+            await self._listener.close()
 
-    def wake(self) -> None:
-        """A hint that events were committed: poll now rather than at the next tick."""
+    def committed(self) -> None:
+        """This process committed events: poll now, and tell the other processes."""
         self._wake.set()
+        self._announce.set()
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                self._listener = await asyncpg.connect(
+                    self._database_url, server_settings={"application_name": self._application_name}
+                )
+                await self._listener.add_listener(CHANNEL, lambda *_: self._wake.set())
+                self._wake.set()  # whatever was committed while we were away
+                while not self._listener.is_closed():
+                    await asyncio.sleep(1.0)
+                logger.warning("feed listener connection closed; reconnecting")
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database may be down: polling goes on meanwhile
+                logger.exception("feed listener failed; reconnecting")
+            await asyncio.sleep(1.0)
+
+    async def _announcer(self) -> None:
+        while True:
+            await self._announce.wait()
+            await asyncio.sleep(0.002)  # one NOTIFY for the commits of a burst
+            self._announce.clear()
+            listener = self._listener
+            if listener is not None and not listener.is_closed():
+                with contextlib.suppress(Exception):  # a lost hint costs one poll interval, no event
+                    await listener.execute(f"NOTIFY {CHANNEL}")
 
     def covers(self, position: EventPosition) -> bool:
         return position >= self._ring_start
