@@ -56,7 +56,13 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         purge = asyncio.create_task(_purge_idempotency_keys(engine))
         try:
             listener_name = f"{settings.STOPLIST_DB_APPLICATION_NAME}-feed-listener"
-            async with FeedHub(engine, database_url, application_name=listener_name) as feed:
+            async with FeedHub(
+                engine,
+                database_url,
+                application_name=listener_name,
+                ring_size=settings.STOPLIST_FEED_RING_SIZE,
+                poll_interval=settings.STOPLIST_FEED_POLL_SECONDS,
+            ) as feed:
                 yield {
                     "engine": engine,
                     "feed": feed,

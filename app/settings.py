@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     STOPLIST_LOG_LEVEL: str = "INFO"
     STOPLIST_WS_KEEP_ALIVE_SECONDS: float = 15.0
     STOPLIST_WS_MAX_SUBSCRIPTIONS: int = 20
+    STOPLIST_FEED_RING_SIZE: int = 10_000  # recent events each process keeps for its subscribers
+    STOPLIST_FEED_POLL_SECONDS: float = 0.1  # the feed's poll when no wake-up comes
 
 
 @lru_cache

@@ -1,7 +1,7 @@
 """The GraphQL endpoint: authenticates the API key, builds the typed context."""
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from cross_web import HTTPException
@@ -11,16 +11,19 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.types.unset import UnsetType
+from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import keys
 from app.auth.actor import Actor
 from app.auth.service import ApiKeyService
 from graphql_schema.context import Context
 from graphql_schema.loaders import Loaders
+from graphql_schema.websockets import PingingTransportWSHandler
 
 
 class StoplistGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = PingingTransportWSHandler
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
@@ -69,7 +72,7 @@ class StoplistGraphQL(GraphQL[Context, None]):
             )
         context.maybe_actor = actor
         context.loaders = Loaders(context.engine, context.sessionmaker, actor)
-        return None  # acknowledged, with no payload
+        return cast(UnsetType, UNSET)  # acknowledged, with no payload
 
     async def _resolve(self, state: Any, token: str | None) -> Actor | None:
         api_keys: ApiKeyService = state.api_keys

@@ -37,7 +37,9 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @pytest.fixture(scope="session")
 def server_url(database_url: str) -> Iterator[str]:
-    with running_server({"DATABASE_URL": database_url, "STOPLIST_API_KEY_PEPPER": PEPPER}) as server:
+    # Short WebSocket keep-alives, so the tests can see them.
+    env = {"DATABASE_URL": database_url, "STOPLIST_API_KEY_PEPPER": PEPPER, "STOPLIST_WS_KEEP_ALIVE_SECONDS": "0.5"}
+    with running_server(env) as server:
         yield server.url
 
 

@@ -24,9 +24,14 @@ class Subscription:
         self.protocol = protocol
 
     async def next(self, timeout: float = 10.0) -> dict[str, Any]:
-        """The next event; fails on an error message or when none comes in time."""
+        """The next event; fails on an error message or when none comes in time (keep-alive
+        pings do not count: the deadline is for an event)."""
+        async with asyncio.timeout(timeout):
+            return await self._next_event()
+
+    async def _next_event(self) -> dict[str, Any]:
         while True:
-            message = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+            message = json.loads(await self.socket.recv())
             if message["type"] in ("next", "data"):
                 payload = message["payload"]
                 assert not payload.get("errors"), payload
@@ -36,8 +41,12 @@ class Subscription:
             # ping / ka: keep waiting
 
     async def error(self, timeout: float = 10.0) -> Any:
+        async with asyncio.timeout(timeout):
+            return await self._next_error()
+
+    async def _next_error(self) -> Any:
         while True:
-            message = json.loads(await asyncio.wait_for(self.socket.recv(), timeout))
+            message = json.loads(await self.socket.recv())
             if message["type"] == "error":
                 return message["payload"]
             if message["type"] in ("next", "data"):

@@ -5,6 +5,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from tests.support.feed import SUBSCRIPTION
+from tests.support.tenants import Tenant
+
 
 async def closing(
     server_url: str, protocol: str, payload: dict[str, str]
@@ -37,3 +40,34 @@ async def test_legacy_protocol_answers_connection_error(server_url: str) -> None
         }
     ]
     assert code == 1011
+
+
+async def keep_alive(server_url: str, key: str, protocol: str) -> dict[str, object]:
+    url = server_url.replace("http://", "ws://") + "/graphql"
+    async with connect(url, subprotocols=[protocol]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] == "connection_ack"
+        return dict(json.loads(await asyncio.wait_for(socket.recv(), 5)))
+
+
+async def test_the_server_pings_a_quiet_connection(tenant: Tenant, server_url: str) -> None:
+    assert await keep_alive(server_url, tenant.reader_key, "graphql-transport-ws") == {"type": "ping"}
+    assert await keep_alive(server_url, tenant.reader_key, "graphql-ws") == {"type": "ka"}
+
+
+async def test_subscriptions_per_connection_are_capped(tenant: Tenant, server_url: str) -> None:
+    url = server_url.replace("http://", "ws://") + "/graphql"
+    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {tenant.reader_key}"}}
+    errors = []
+    async with connect(url, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps(init))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 10)) == {"type": "connection_ack"}
+        for n in range(21):
+            await socket.send(json.dumps({"id": str(n), "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
+        async with asyncio.timeout(10):
+            while not errors:
+                message = json.loads(await socket.recv())
+                if message["type"] == "error":
+                    errors.append(message)
+
+    assert errors == [{"id": "20", "type": "error", "payload": [{"message": "Subscription limit reached"}]}]

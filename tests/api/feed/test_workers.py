@@ -23,6 +23,7 @@ def two_workers(database_url: str) -> Iterator[str]:
         "DATABASE_URL": database_url,
         "STOPLIST_API_KEY_PEPPER": PEPPER,
         "STOPLIST_DB_APPLICATION_NAME": "stoplist-2w",
+        "STOPLIST_FEED_RING_SIZE": "20",  # so a burst outruns the ring and subscribers read the table
     }
     with running_server(env, workers=2) as server:
         yield server.url
@@ -85,3 +86,27 @@ async def test_delivery_resumes_after_the_database_drops_the_connections(
 
         assert await feed.take(3, timeout=15) == after
     assert failures <= 2
+
+
+async def test_a_subscriber_left_behind_by_a_burst_gets_every_event_from_the_table(
+    tenant: Tenant, two_workers: str
+) -> None:
+    account = await tenant.create_account()
+    tokens = [f"+3164000{n:04d}" for n in range(150)]
+    async with subscribed(two_workers, tenant.reader_key) as feed:
+        await asyncio.sleep(0.5)
+        async with httpx.AsyncClient(base_url=two_workers, timeout=30) as http:
+            writer = Tenant(
+                api=ApiClient(http),
+                sessionmaker=tenant.sessionmaker,
+                keys=tenant.keys,
+                organization_id=tenant.organization_id,
+                admin_key=tenant.admin_key,
+            )
+            made = await asyncio.gather(*(writer.opt_out(account, token, ["SMS"]) for token in tokens))
+
+        received = await feed.take(len(tokens), timeout=20)
+        await feed.nothing_for(0.5)
+
+    assert sorted(e["token"] for e in received) == tokens
+    assert sorted(e["cursor"] for events in made for e in events) == sorted(e["cursor"] for e in received)
