@@ -18,11 +18,12 @@ from app.auth.actor import Actor
 from app.auth.service import ApiKeyService
 from graphql_schema.context import Context
 from graphql_schema.loaders import Loaders
-from graphql_schema.websockets import PingingTransportWSHandler
+from graphql_schema.websockets import PingingTransportWSHandler, TextFrameWebSocketAdapter
 
 
 class StoplistGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = PingingTransportWSHandler
+    websocket_adapter_class = TextFrameWebSocketAdapter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

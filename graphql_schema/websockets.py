@@ -5,8 +5,12 @@ timeout (often 60 s) unless the server keeps the connection busy. Legacy graphql
 
 import asyncio
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from graphql_schema.context import Context
@@ -30,3 +34,16 @@ class PingingTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 await asyncio.sleep(interval)
                 if self.connection_acknowledged:
                     await self.send_message({"type": "ping"})
+
+
+class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    """Both GraphQL-over-WebSocket protocols carry JSON in text frames. The view encodes JSON
+    as bytes (orjson, for HTTP), which Strawberry would send as binary frames that standard
+    clients (gql, Apollo) refuse."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error

@@ -18,6 +18,12 @@ subscription($after: String, $fromBeginning: Boolean, $accountIds: [ID!], $chann
 }"""
 
 
+def text_frame(frame: str | bytes) -> str:
+    # Both protocols carry JSON in text frames; standard clients refuse binary ones.
+    assert isinstance(frame, str), f"binary frame {frame!r}"
+    return frame
+
+
 class Subscription:
     def __init__(self, socket: ClientConnection, protocol: str) -> None:
         self.socket = socket
@@ -31,7 +37,7 @@ class Subscription:
 
     async def _next_event(self) -> dict[str, Any]:
         while True:
-            message = json.loads(await self.socket.recv())
+            message = json.loads(text_frame(await self.socket.recv()))
             if message["type"] in ("next", "data"):
                 payload = message["payload"]
                 assert not payload.get("errors"), payload
@@ -46,7 +52,7 @@ class Subscription:
 
     async def _next_error(self) -> Any:
         while True:
-            message = json.loads(await self.socket.recv())
+            message = json.loads(text_frame(await self.socket.recv()))
             if message["type"] == "error":
                 return message["payload"]
             if message["type"] in ("next", "data"):
@@ -72,7 +78,7 @@ async def subscribed(
     async with connect(url, subprotocols=[protocol]) as socket:  # type: ignore[list-item]
         payload = {"authorization": f"Bearer {key}"} if key else {}
         await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
-        acknowledged = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        acknowledged = json.loads(text_frame(await asyncio.wait_for(socket.recv(), 10)))
         assert acknowledged["type"] == "connection_ack", acknowledged
         start = "subscribe" if protocol == "graphql-transport-ws" else "start"
         await socket.send(
