@@ -9,23 +9,29 @@ from app import ids
 from app.auth.actor import Actor
 from app.db import raw
 from app.enums import Channel, Role
+from app.opt_outs.records import EventRecord
 from app.opt_outs.service import OptOutCommand, opt_out_service
 from tests.support.feed import subscribed
 from tests.support.tenants import Tenant
+
+
+async def opt_out_in(transaction: raw.Connection, tenant: Tenant, account: str, token: str) -> list[EventRecord]:
+    """An opt-out written in a transaction the test holds open, as a slow writer would."""
+    writer = Actor(organization_id=tenant.organization_id, role=Role.WRITER)
+    command = OptOutCommand(
+        account_id=ids.decode("Account", account, field="account"), token=token, channels=[Channel.SMS]
+    )
+    return await opt_out_service.opt_out(transaction, writer, command)
 
 
 async def test_an_event_committed_late_is_delivered_before_later_ones(
     tenant: Tenant, server_url: str, engine: AsyncEngine
 ) -> None:
     account = await tenant.create_account()
-    writer = Actor(organization_id=tenant.organization_id, role=Role.WRITER)
-    command = OptOutCommand(
-        account_id=ids.decode("Account", account, field="account"), token="+31600000001", channels=[Channel.SMS]
-    )
 
     async with subscribed(server_url, tenant.reader_key, {"fromBeginning": True}) as feed:
         async with raw.transaction(engine) as held:
-            early = await opt_out_service.opt_out(held, writer, command)  # written first, not yet committed
+            early = await opt_out_in(held, tenant, account, "+31600000001")  # written first, not yet committed
             later = []
             for n in range(2, 5):
                 later += await tenant.opt_out(account, f"+3160000000{n}", ["SMS"])  # committed meanwhile
@@ -44,14 +50,10 @@ async def test_a_reader_resuming_mid_way_misses_nothing_committed_late(
     tenant: Tenant, server_url: str, engine: AsyncEngine
 ) -> None:
     account = await tenant.create_account()
-    writer = Actor(organization_id=tenant.organization_id, role=Role.WRITER)
-    command = OptOutCommand(
-        account_id=ids.decode("Account", account, field="account"), token="+31600000001", channels=[Channel.SMS]
-    )
     before = await tenant.opt_out(account, "+31600000000", ["SMS"])
 
     async with raw.transaction(engine) as held:
-        await opt_out_service.opt_out(held, writer, command)
+        await opt_out_in(held, tenant, account, "+31600000001")
         after = await tenant.opt_out(account, "+31600000002", ["SMS"])
         # A client that read up to here has seen only `before`: resuming from it must not lose the held event.
         async with subscribed(server_url, tenant.reader_key, {"after": before[0]["cursor"]}) as feed:
