@@ -103,3 +103,17 @@ async def test_the_legacy_graphql_ws_protocol_works_too(tenant: Tenant, server_u
 
     async with subscribed(server_url, tenant.reader_key, {"fromBeginning": True}, protocol="graphql-ws") as feed:
         assert await feed.take(1) == made
+
+
+async def test_a_malformed_cursor_or_account_id_is_a_clear_error(tenant: Tenant, server_url: str) -> None:
+    cases = [
+        ({"after": "garbage"}, ('"garbage" is not an event cursor.', {"code": "INVALID_CURSOR", "field": "after"})),
+        (
+            {"accountIds": ["acc_x"]},
+            ('"acc_x" is not a valid Account id.', {"code": "INVALID_ID", "field": "accountIds.0"}),
+        ),
+    ]
+    for variables, expected in cases:
+        async with subscribed(server_url, tenant.reader_key, variables) as feed:
+            errors = await feed.error()
+        assert [(e["message"], e["extensions"]) for e in errors] == [expected]
