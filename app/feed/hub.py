@@ -172,5 +172,5 @@ async def subscribe(
         for event in batch.events:
             yield event
         position = batch.high_water
-        if len(batch.events) < batch_size and not hub.covers(position):
-            await hub.changed(timeout=1.0)
+        if not batch.events and not hub.covers(position):
+            await hub.changed(timeout=1.0)  # nothing new yet: wait for the poller's next find
