@@ -90,8 +90,35 @@ class OptOutRepository:
     def __init__(self, connection: raw.Connection) -> None:
         self.connection = connection
 
-    async def change(self, action: OptOutAction, *params: Any) -> list[EventRecord]:
-        rows = await self.connection.fetch(_CHANGES[action], *params)
+    async def change(
+        self,
+        action: OptOutAction,
+        *,
+        organization_id: UUID,
+        list_id: UUID,
+        account_id: UUID,
+        scope: str,
+        token: str,
+        token_type: str,
+        channels: list[str],
+        source: str,
+        reason: str | None,
+        api_key_id: UUID | None,
+    ) -> list[EventRecord]:
+        rows = await self.connection.fetch(
+            _CHANGES[action],
+            organization_id,
+            list_id,
+            account_id,
+            scope,
+            token,
+            token_type,
+            channels,
+            action.value,
+            source,
+            reason,
+            api_key_id,
+        )
         return sorted((EventRecord(*row) for row in rows), key=lambda e: e.id)
 
     async def events_by_id(self, organization_id: UUID, ids: Sequence[int]) -> list[EventRecord]:

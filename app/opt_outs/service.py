@@ -95,17 +95,16 @@ class OptOutService:
 
         events = await repository.change(
             action,
-            actor.organization_id,
-            account.list_id,
-            account.id,
-            account.opt_out_scope,
-            token,
-            token_type.value,
-            list(dict.fromkeys(c.value for c in command.channels)),
-            action.value,
-            command.source.value,
-            command.reason,
-            actor.key_id,
+            organization_id=actor.organization_id,
+            list_id=account.list_id,
+            account_id=account.id,
+            scope=account.opt_out_scope,
+            token=token,
+            token_type=token_type.value,
+            channels=list(dict.fromkeys(c.value for c in command.channels)),
+            source=command.source.value,
+            reason=command.reason,
+            api_key_id=actor.key_id,
         )
         if key is not None:
             await repository.record_idempotent_result(actor.organization_id, key, [e.id for e in events])
