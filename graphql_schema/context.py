@@ -25,6 +25,14 @@ class Context:
     loaders: Loaders
     connection_params: dict[str, object] | None = None  # the WebSocket connection_init payload
 
+    async def authenticate(self, token: str | None) -> bool:
+        """Takes the caller from an API key (HTTP header or WebSocket connection_init)."""
+        actor = await self.api_keys.resolve(self.sessionmaker, token) if token else None
+        if actor is not None:
+            self.maybe_actor = actor
+            self.loaders = Loaders(self.engine, self.sessionmaker, actor)
+        return actor is not None
+
     @property
     def actor(self) -> Actor:
         if self.maybe_actor is None:

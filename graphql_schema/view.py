@@ -14,8 +14,6 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import keys
-from app.auth.actor import Actor
-from app.auth.service import ApiKeyService
 from graphql_schema.context import Context
 from graphql_schema.loaders import Loaders
 from graphql_schema.websockets import PingingTransportWSHandler, TextFrameWebSocketAdapter
@@ -45,39 +43,31 @@ class StoplistGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.state
-        actor = None
-        if isinstance(request, Request):
-            token = keys.bearer_token(request.headers.get("authorization"))
-            actor = await self._resolve(state, token)
-            if actor is None and not _wants_graphiql(request):
-                raise HTTPException(401, "A valid API key is required: Authorization: Bearer <key>.")
-        # A WebSocket authenticates in its connection_init payload: see on_ws_connect.
-        return Context(
+        context = Context(
             engine=state.engine,
             sessionmaker=state.sessionmaker,
             feed=state.feed,
             api_keys=state.api_keys,
-            maybe_actor=actor,
-            loaders=Loaders(state.engine, state.sessionmaker, actor),
+            maybe_actor=None,
+            loaders=Loaders(state.engine, state.sessionmaker, None),
         )
+        # A WebSocket authenticates in its connection_init payload: see on_ws_connect.
+        if isinstance(request, Request):
+            token = keys.bearer_token(request.headers.get("authorization"))
+            if not await context.authenticate(token) and not _wants_graphiql(request):
+                raise HTTPException(401, "A valid API key is required: Authorization: Bearer <key>.")
+        return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         authorization = params.get("authorization") or params.get("Authorization")
         token = keys.bearer_token(authorization) if isinstance(authorization, str) else None
-        actor = await context.api_keys.resolve(context.sessionmaker, token) if token else None
-        if actor is None:
+        if not await context.authenticate(token):
             # graphql-transport-ws closes with 4403; legacy graphql-ws sends connection_error.
             raise ConnectionRejectionError(
                 {"message": 'A valid API key is required: {"authorization": "Bearer <key>"}.'}
             )
-        context.maybe_actor = actor
-        context.loaders = Loaders(context.engine, context.sessionmaker, actor)
         return cast(UnsetType, UNSET)  # acknowledged, with no payload
-
-    async def _resolve(self, state: Any, token: str | None) -> Actor | None:
-        api_keys: ApiKeyService = state.api_keys
-        return await api_keys.resolve(state.sessionmaker, token) if token else None
 
 
 def _wants_graphiql(request: Request) -> bool:
