@@ -14,7 +14,7 @@ after a drop, so nothing depends on a notification arriving."""
 import asyncio
 import contextlib
 import logging
-from collections import deque
+from bisect import bisect_right
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -34,6 +34,31 @@ EVERYTHING = FeedFilter(organization_id=None)
 CHANNEL = "stoplist_feed"
 
 
+class Ring:
+    """The most recent final events, in position order: every final event in (start, end]. Found by
+    bisection, since hundreds of subscribers look up their place at every change. Trimmed in
+    chunks, so memory stays within 1.25 times its size."""
+
+    def __init__(self, size: int) -> None:
+        self._size = max(1, size)
+        self._events: list[EventRecord] = []
+        self._positions: list[EventPosition] = []
+        self.start = START
+
+    def extend(self, events: list[EventRecord], end: EventPosition) -> None:
+        self._events += events
+        self._positions += [event.position for event in events]
+        excess = len(self._events) - self._size
+        if excess > self._size // 4:
+            self.start = self._positions[excess - 1]
+            del self._events[:excess], self._positions[:excess]
+        if not self._events:
+            self.start = end  # nothing in between: (end, end] is empty and complete
+
+    def after(self, position: EventPosition) -> list[EventRecord]:
+        return self._events[bisect_right(self._positions, position) :]
+
+
 class FeedHub:
     def __init__(
         self,
@@ -50,8 +75,7 @@ class FeedHub:
         self._database_url = driver_url(database_url)
         self._listener: asyncpg.Connection | None = None
         self._announce = asyncio.Event()
-        self._ring: deque[EventRecord] = deque(maxlen=ring_size)
-        self._ring_start = START  # the ring holds every final event in (ring_start, position]
+        self._ring = Ring(ring_size)
         self.position = START
         self._poll_interval = poll_interval
         self._batch_size = batch_size
@@ -62,7 +86,8 @@ class FeedHub:
     async def __aenter__(self) -> "FeedHub":
         async with raw.connection(self._engine) as connection:
             # Start at the present: what came before is served from the table.
-            self.position = self._ring_start = (await read_after(connection, EVERYTHING, START, 0)).high_water
+            self.position = (await read_after(connection, EVERYTHING, START, 0)).high_water
+        self._ring.start = self.position
         self._tasks = [asyncio.create_task(work()) for work in (self._run, self._listen, self._announcer)]
         return self
 
@@ -108,13 +133,13 @@ class FeedHub:
                     await listener.execute(f"NOTIFY {CHANNEL}")
 
     def covers(self, position: EventPosition) -> bool:
-        return position >= self._ring_start
+        return position >= self._ring.start
 
     def after(self, position: EventPosition) -> list[EventRecord]:
         """The ring's events after `position`; only valid when `covers(position)`."""
         if position >= self.position:
             return []
-        return [event for event in self._ring if event.position > position]
+        return self._ring.after(position)
 
     async def changed(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -137,13 +162,8 @@ class FeedHub:
         async with raw.connection(self._engine) as connection:
             while True:
                 batch = await read_after(connection, EVERYTHING, self.position, self._batch_size)
-                for event in batch.events:
-                    if len(self._ring) == self._ring.maxlen:
-                        self._ring_start = self._ring[0].position
-                    self._ring.append(event)
                 if batch.high_water > self.position:
-                    if not self._ring:
-                        self._ring_start = batch.high_water
+                    self._ring.extend(batch.events, batch.high_water)
                     self.position = batch.high_water
                     changed, self._changed = self._changed, asyncio.Event()
                     changed.set()
