@@ -94,6 +94,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
             workers=workers,
             log_level=settings.STOPLIST_LOG_LEVEL.lower(),
             ws="websockets-sansio",
+            ws_per_message_deflate=settings.STOPLIST_WS_PER_MESSAGE_DEFLATE,
         )
 
 

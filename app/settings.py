@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     STOPLIST_LOG_LEVEL: str = "INFO"
     STOPLIST_WS_KEEP_ALIVE_SECONDS: float = 15.0
     STOPLIST_WS_MAX_SUBSCRIPTIONS: int = 20
+    # Off: feed messages are a few hundred bytes, and compressing each one for each subscriber
+    # cost more server CPU than the rest of a delivery's transport (bench/feed).
+    STOPLIST_WS_PER_MESSAGE_DEFLATE: bool = False
     STOPLIST_FEED_RING_SIZE: int = 10_000  # recent events each process keeps for its subscribers
     STOPLIST_FEED_POLL_SECONDS: float = 0.1  # the feed's poll when no wake-up comes
 

@@ -34,6 +34,13 @@ class StoplistErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(error_message="Internal server error.")
 
+    def _process_result(self, result: object) -> None:
+        # MaskErrors tests each result against a runtime Protocol, which took a tenth of the
+        # server's CPU per feed delivery; an attribute read does the same job.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = []
         for error in errors:
