@@ -10,6 +10,7 @@ from app.auth.service import ApiKeyService
 from app.db import raw
 from app.errors import Unauthenticated
 from app.feed.hub import FeedHub
+from graphql_schema.event_results import SharedEventResults
 from graphql_schema.loaders import Loaders
 
 T = TypeVar("T")
@@ -23,6 +24,7 @@ class Context:
     api_keys: ApiKeyService
     maybe_actor: Actor | None
     loaders: Loaders
+    event_results: SharedEventResults  # one per process: see graphql_schema/shared_events.py
     connection_params: dict[str, object] | None = None  # the WebSocket connection_init payload
 
     async def authenticate(self, token: str | None) -> bool:

@@ -5,6 +5,7 @@ import strawberry
 from app.feed.service import FeedRequest, feed_service
 from graphql_schema import ids
 from graphql_schema.context import Info
+from graphql_schema.direct_delivery import current_channel
 from graphql_schema.enums import Channel, TokenType
 from graphql_schema.opt_outs import OptOutEvent
 
@@ -39,5 +40,12 @@ class FeedSubscription:
         feed_filter, start = await context.read_raw(
             lambda connection: feed_service.prepare(connection, context.feed, actor, request)
         )
+        # Over WebSocket, events go straight to the socket (graphql_schema/direct_delivery.py).
+        channel = current_channel.get()
+        if channel is not None and not channel.ready():
+            channel = None
         async for event in feed_service.events(context.feed, context.engine, feed_filter, start):
+            if channel is not None and await channel.deliver(event):
+                continue
+            channel = None  # the ordinary way from here on, so messages stay in order
             yield OptOutEvent.from_model(event)

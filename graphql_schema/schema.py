@@ -13,8 +13,8 @@ from app.settings import Settings, get_settings
 from graphql_schema.accounts import AccountMutation, AccountQuery
 from graphql_schema.audiences import AudienceQueryType
 from graphql_schema.contacts import ContactMutation, ContactQuery
+from graphql_schema.direct_delivery import DirectDeliveryExecutionContext
 from graphql_schema.errors import StoplistErrors
-from graphql_schema.execution import FastListExecutionContext
 from graphql_schema.feed import FeedSubscription
 from graphql_schema.groups import GroupMutation, GroupQuery
 from graphql_schema.opt_outs import OptOutMutation, OptOutQuery
@@ -38,7 +38,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        execution_context_class=FastListExecutionContext,
+        execution_context_class=DirectDeliveryExecutionContext,
         extensions=[
             StoplistErrors,
             lambda: AddValidationRules(limits),

@@ -11,17 +11,24 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema import BaseSchema
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import keys
 from graphql_schema.context import Context
+from graphql_schema.event_results import SharedEventResults
 from graphql_schema.loaders import Loaders
-from graphql_schema.websockets import PingingTransportWSHandler, TextFrameWebSocketAdapter
+from graphql_schema.websockets import DirectGraphQLWSHandler, PingingTransportWSHandler, TextFrameWebSocketAdapter
 
 
 class StoplistGraphQL(GraphQL[Context, None]):
     graphql_transport_ws_handler_class = PingingTransportWSHandler
+    graphql_ws_handler_class = DirectGraphQLWSHandler
     websocket_adapter_class = TextFrameWebSocketAdapter
+
+    def __init__(self, schema: BaseSchema, **options: Any) -> None:
+        super().__init__(schema, **options)
+        self.event_results = SharedEventResults()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,6 +57,7 @@ class StoplistGraphQL(GraphQL[Context, None]):
             api_keys=state.api_keys,
             maybe_actor=None,
             loaders=Loaders(state.engine, state.sessionmaker, None),
+            event_results=self.event_results,
         )
         # A WebSocket authenticates in its connection_init payload: see on_ws_connect.
         if isinstance(request, Request):

@@ -32,16 +32,20 @@ class Subscription:
     async def next(self, timeout: float = 10.0) -> dict[str, Any]:
         """The next event; fails on an error message or when none comes in time (keep-alive
         pings do not count: the deadline is for an event)."""
-        async with asyncio.timeout(timeout):
-            return await self._next_event()
+        return dict((await self.next_data(timeout))["optOutEvents"])
 
-    async def _next_event(self) -> dict[str, Any]:
+    async def next_data(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The next result's whole `data`, for subscriptions with their own selection."""
+        async with asyncio.timeout(timeout):
+            return await self._next_data()
+
+    async def _next_data(self) -> dict[str, Any]:
         while True:
             message = json.loads(text_frame(await self.socket.recv()))
             if message["type"] in ("next", "data"):
                 payload = message["payload"]
-                assert not payload.get("errors"), payload
-                return dict(payload["data"]["optOutEvents"])
+                assert set(payload) == {"data"}, payload
+                return dict(payload["data"])
             if message["type"] in ("error", "complete"):
                 raise AssertionError(message)
             # ping / ka: keep waiting
@@ -72,7 +76,12 @@ class Subscription:
 
 @contextlib.asynccontextmanager
 async def subscribed(
-    server_url: str, key: str | None, variables: dict[str, Any] | None = None, *, protocol: str = "graphql-transport-ws"
+    server_url: str,
+    key: str | None,
+    variables: dict[str, Any] | None = None,
+    *,
+    protocol: str = "graphql-transport-ws",
+    query: str = SUBSCRIPTION,
 ) -> AsyncIterator[Subscription]:
     url = server_url.replace("http://", "ws://") + "/graphql"
     async with connect(url, subprotocols=[protocol]) as socket:  # type: ignore[list-item]
@@ -82,6 +91,6 @@ async def subscribed(
         assert acknowledged["type"] == "connection_ack", acknowledged
         start = "subscribe" if protocol == "graphql-transport-ws" else "start"
         await socket.send(
-            json.dumps({"id": "1", "type": start, "payload": {"query": SUBSCRIPTION, "variables": variables or {}}})
+            json.dumps({"id": "1", "type": start, "payload": {"query": query, "variables": variables or {}}})
         )
         yield Subscription(socket, protocol)
