@@ -1,5 +1,6 @@
 """`./dev bench`: load a realistic tenant, run the real server, and measure each hot path of the
-API against the same answer computed by hand-written SQL. See docs/BENCHMARKS.md."""
+API against the same answer computed by hand-written SQL. `./dev bench feed` measures the live
+opt-out feed instead (bench/feed). See docs/BENCHMARKS.md."""
 
 import argparse
 import asyncio
@@ -154,6 +155,11 @@ async def run(args: argparse.Namespace, command: str) -> int:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["feed"]:  # `./dev bench feed ...`: the live feed's benchmark, bench/feed
+        from bench.feed.cli import main as feed
+
+        feed(sys.argv[2:])
+        return
     args = _parser().parse_args()
     if args.contacts < 1_000:
         sys.exit("--contacts must be at least 1,000: a check batch is 1,000 tokens")

@@ -51,6 +51,11 @@ class Connection:
         reader, writer = await asyncio.open_connection(host, port, limit=1 << 20)
         return cls(reader, writer)
 
+    @property
+    def local_port(self) -> int:
+        """The client side's port: with it /proc tells which server process holds the connection."""
+        return int(self._writer.get_extra_info("sockname")[1])
+
     async def send(self, request: bytes) -> tuple[int, bytes]:
         """Writes one request and returns (status, body) of its response."""
         self._writer.write(request)

@@ -53,9 +53,17 @@ async def machine(connection: asyncpg.Connection, database_kind: str) -> dict[st
     }
 
 
-def results_section(*, command: str, machine_info: dict[str, str], setup: dict[str, str], figures: list[Figure]) -> str:
+def results_section(
+    *,
+    command: str,
+    machine_info: dict[str, str],
+    setup: dict[str, str],
+    figures: list[Figure],
+    markers: tuple[str, str] = (START, END),
+    baseline: str = "raw SQL",
+) -> str:
     lines = [
-        START,
+        markers[0],
         f"Latest run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `{command}`.",
         "",
         "| machine | |",
@@ -66,20 +74,23 @@ def results_section(*, command: str, machine_info: dict[str, str], setup: dict[s
         "| --- | --- |",
         *(f"| {name} | {value} |" for name, value in setup.items()),
         "",
-        markdown_table(figures),
+        markdown_table(figures, baseline),
         "",
         f"{sum(f.verdict == 'PASS' for f in figures)} targets met, {sum(f.verdict == 'MISS' for f in figures)} missed.",
-        END,
+        markers[1],
     ]
     return "\n".join(lines)
 
 
-def write_results(path: Path, section: str) -> None:
+def write_results(
+    path: Path, section: str, markers: tuple[str, str] = (START, END), heading: str = "Latest results"
+) -> None:
+    start, end = markers
     text = path.read_text() if path.exists() else ""
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
+    if start in text and end in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
         text = before + section + after
     else:
-        text = (text.rstrip() + "\n\n## Latest results\n\n" if text else "# Benchmarks\n\n") + section + "\n"
+        text = (text.rstrip() + f"\n\n## {heading}\n\n" if text else "# Benchmarks\n\n") + section + "\n"
     path.write_text(text)

@@ -1,0 +1,268 @@
+"""`./dev bench feed`: runs the three feed measurements on a throwaway database, prints them with
+their targets, and (after a full run) writes them into docs/BENCHMARKS.md, "Live feed"."""
+
+import argparse
+import asyncio
+import random
+import secrets
+import shlex
+import sys
+from pathlib import Path
+
+import asyncpg
+
+from bench import cpu
+from bench.feed import fanout, latency, say, writes
+from bench.feed.organizations import Organization, create_organizations
+from bench.feed.records import Tokens
+from bench.feed.subscribers import Subscribers
+from bench.feed.writers import Writers
+from bench.figures import Figure, text_table
+from bench.load import Driver
+from bench.report import machine, results_section, write_results
+from tests.support.database import throwaway_database
+from tests.support.server import running_server
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs" / "BENCHMARKS.md"
+LOGS = ROOT / "bench" / ".data"
+MARKERS = ("<!-- bench:feed:start -->", "<!-- bench:feed:end -->")
+PARTS = ("latency", "deliveries", "writes")
+CLIENT_PROCESSES = 2  # subscriber processes: one per core of the machine the figures are taken on
+BASELINE = "baseline"  # the table's column: each figure's name says which baseline it is
+SIZES = ("workers", "subscribers", "orgs", "rate", "duration", "events", "rounds", "write_duration", "warmup")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench feed", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test (a minute or two)")
+    parser.add_argument("--only", action="append", choices=PARTS, help="run only this measurement (repeatable)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes for the latency run (default 2)")
+    parser.add_argument("--subscribers", type=int, default=500, help="subscribers (default 500)")
+    parser.add_argument("--orgs", type=int, default=50, help="organizations of the latency run (default 50)")
+    parser.add_argument("--rate", type=float, default=200.0, help="optOuts per second of the latency run (default 200)")
+    parser.add_argument("--duration", type=float, help="seconds of the latency run (default 60, quick 10)")
+    parser.add_argument("--events", type=int, help="events per deliveries round (default 200, quick 50)")
+    parser.add_argument("--rounds", type=int, help="deliveries rounds (default 5, quick 2)")
+    parser.add_argument("--write-duration", type=float, help="seconds per write-throughput run (default 12, quick 3)")
+    parser.add_argument("--warmup", type=float, help="warm-up seconds before each write run (default 2, quick 1)")
+    parser.add_argument("--seed", type=int, default=1, help="seeds the tokens and the organizations written to")
+    docs = parser.add_mutually_exclusive_group()
+    docs.add_argument("--docs", action="store_true", help="write docs/BENCHMARKS.md even for a partial or quick run")
+    docs.add_argument("--no-docs", action="store_true", help="do not write docs/BENCHMARKS.md")
+    return parser
+
+
+def _defaults(args: argparse.Namespace) -> None:
+    quick = args.quick
+    args.duration = args.duration or (10.0 if quick else 60.0)
+    args.events = args.events or (50 if quick else 200)
+    args.rounds = args.rounds or (2 if quick else 5)
+    args.write_duration = args.write_duration or (3.0 if quick else 12.0)
+    args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 2.0)
+
+
+def _log_findings(log: Path) -> list[str]:
+    """Warnings, errors and tracebacks a server wrote: none is expected."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    return [line for line in lines if any(word in line for word in ("WARNING", "ERROR", "CRITICAL", "Traceback"))]
+
+
+def _show(title: str, figures: list[Figure]) -> None:
+    say(f"\n{title}\n" + text_table(figures, BASELINE) + "\n")
+
+
+async def _latency(
+    args: argparse.Namespace, env: dict[str, str | None], database_url: str, pepper: str, tools: "Tools"
+) -> tuple[list[Figure], list[Organization]]:
+    say(f"Latency: {args.subscribers} subscribers over {args.orgs} organizations, --workers {args.workers} ...")
+    with running_server(env, workers=args.workers, log=LOGS / "feed-latency-server.log") as server:
+        organizations = await create_organizations(database_url, pepper, server.host, server.port, args.orgs)
+        plan = latency.Plan(
+            rate=args.rate,
+            duration=args.duration,
+            baseline_duration=min(args.duration, 20.0),
+            subscribers=args.subscribers,
+            workers=args.workers,
+        )
+        figures = await latency.measure(
+            server,
+            database_url,
+            organizations,
+            tools.subscribers,
+            tools.writers,
+            tools.tokens,
+            plan,
+            random.Random(args.seed),
+        )
+    _show("Latency", figures)
+    return figures, organizations
+
+
+async def _one_process(
+    args: argparse.Namespace,
+    env: dict[str, str | None],
+    database_url: str,
+    pepper: str,
+    tools: "Tools",
+    organizations: list[Organization],
+    parts: set[str],
+) -> list[Figure]:
+    """(b) and (c) share a one-process server and its subscribers of one organization."""
+    floor: list[fanout.Round] = []
+    if "deliveries" in parts:
+        say(f"Deliveries: bare Starlette broadcast to {args.subscribers} subscribers ...")
+        floor = await fanout.baseline(
+            tools.subscribers, args.subscribers, args.events, args.rounds, LOGS / "feed-broadcast.log", tools.tokens
+        )
+    figures: list[Figure] = []
+    with running_server(env, workers=1, log=LOGS / "feed-server.log") as server:
+        organization = (organizations or await create_organizations(database_url, pepper, server.host, server.port, 1))[
+            0
+        ]
+        quiet = None
+        if "writes" in parts:
+            say(f"Writes: optOut, closed loop, {args.write_duration:g} s, no subscribers ...")
+            quiet = await writes.closed_loop(
+                server, organization, tools.driver, tools.tokens, args.write_duration, args.warmup
+            )
+            writes.describe("no subscribers", quiet, args.warmup)
+        say(f"Subscribing {args.subscribers} subscribers of one organization to the one-process server ...")
+        await fanout.subscribe(server, organization, tools.subscribers, args.subscribers, tools.writers, tools.tokens)
+        try:
+            if "deliveries" in parts:
+                say(f"Deliveries: {args.rounds} rounds of {args.events} events written through a second server ...")
+                producer_env = {**env, "STOPLIST_DB_APPLICATION_NAME": "stoplist-producer"}
+                with running_server(producer_env, workers=1, log=LOGS / "feed-producer.log") as producer:
+                    measured = await fanout.api(
+                        server,
+                        producer,
+                        organization,
+                        tools.subscribers,
+                        tools.writers,
+                        tools.tokens,
+                        args.events,
+                        args.rounds,
+                    )
+                part = fanout.figures(measured, floor, args.subscribers, args.events)
+                _show("Deliveries", part)
+                figures += part
+            if quiet is not None:
+                say(f"Writes: optOut, closed loop, {args.write_duration:g} s, {args.subscribers} subscribers ...")
+                busy = await writes.closed_loop(
+                    server,
+                    organization,
+                    tools.driver,
+                    tools.tokens,
+                    args.write_duration,
+                    args.warmup,
+                    tools.subscribers,
+                )
+                writes.describe(f"{args.subscribers} subscribers", busy, args.warmup)
+                part = writes.figures(quiet, busy, args.subscribers)
+                _show("Writes", part)
+                figures += part
+        finally:
+            errors = await tools.subscribers.disconnect()
+            for error in errors[:5]:
+                say(f"  subscriber error: {error}")
+            if errors:
+                say(f"  {len(errors)} subscriber errors in all")
+    return figures
+
+
+class Tools:
+    """The child processes every measurement drives, started once."""
+
+    def __init__(self, seed: int) -> None:
+        self.subscribers = Subscribers(CLIENT_PROCESSES)
+        self.writers = Writers()
+        self.driver = Driver()
+        self.tokens = Tokens(seed)
+
+    def close(self) -> None:
+        self.subscribers.close()
+        self.writers.close()
+        self.driver.close()
+
+
+async def run(args: argparse.Namespace, command: str) -> int:
+    from app.db.migrate import upgrade_async
+
+    parts = set(args.only or PARTS)
+    busy_before = cpu.busy_share()  # before we start anything: is other work using the machine?
+    if busy_before > 0.1:
+        say(f"warning: the CPUs are {busy_before:.0%} busy before the run: other work shares them")
+    LOGS.mkdir(parents=True, exist_ok=True)
+    for stale in LOGS.glob("feed-*.log"):
+        stale.unlink()
+    pepper = secrets.token_urlsafe(16)
+    figures: list[Figure] = []
+    tools = Tools(args.seed)
+    try:
+        async with throwaway_database("STOPLIST_BENCH_DATABASE_URL", "stoplist-bench") as database:
+            await upgrade_async(database.url)
+            connection = await asyncpg.connect(database.url)
+            try:
+                machine_info = await machine(connection, database.kind)
+            finally:
+                await connection.close()
+            machine_info["CPU busy before the run"] = f"{busy_before:.0%} (other work on the machine)"
+            say("\n".join(f"{name}: {value}" for name, value in machine_info.items()) + "\n")
+            env: dict[str, str | None] = {
+                "DATABASE_URL": database.url,
+                "STOPLIST_API_KEY_PEPPER": pepper,
+                "STOPLIST_LOG_LEVEL": "WARNING",  # access logs off, as a busy deployment runs
+            }
+            organizations: list[Organization] = []
+            if "latency" in parts:
+                measured, organizations = await _latency(args, env, database.url, pepper, tools)
+                figures += measured
+            if parts & {"deliveries", "writes"}:
+                figures += await _one_process(args, env, database.url, pepper, tools, organizations, parts)
+    finally:
+        tools.close()
+
+    _show("Live feed", figures)
+    met = [f for f in figures if f.verdict == "PASS"]
+    missed = [f for f in figures if f.verdict == "MISS"]
+    say(f"{len(met)} targets met, {len(missed)} missed.")
+    for figure in missed:
+        say(f"  MISS: {figure.name}: {figure.cells()[1]} (target {figure.target})")
+    for log in sorted(LOGS.glob("feed-*.log")):
+        findings = _log_findings(log)
+        if findings:
+            say(f"{log.relative_to(ROOT)}: {len(findings)} warning/error lines, e.g. {findings[0][:200]}")
+
+    defaults = _parser().parse_args([])
+    _defaults(defaults)
+    full = not args.quick and not args.only and all(getattr(args, n) == getattr(defaults, n) for n in SIZES)
+    if args.docs or (full and not args.no_docs):
+        setup = {
+            "latency": f"{args.subscribers} subscribers over {args.orgs} organizations on `stoplist serve --workers "
+            f"{args.workers}`; optOut at {args.rate:g}/s in open loop for {args.duration:g} s (baseline "
+            f"{min(args.duration, 20.0):g} s)",
+            "deliveries": f"{args.subscribers} subscribers of 1 organization on `--workers 1`; {args.rounds} rounds of "
+            f"{args.events} optOuts through a second server",
+            "writes": f"32 clients, closed loop, {args.write_duration:g} s after {args.warmup:g} s warm-up, on "
+            "`--workers 1`",
+            "clients": f"{CLIENT_PROCESSES} subscriber processes (websockets, uvloop); writers in their own process",
+        }
+        section = results_section(
+            command=command, machine_info=machine_info, setup=setup, figures=figures, markers=MARKERS, baseline=BASELINE
+        )
+        write_results(DOCS, section, MARKERS, heading="Live feed: latest results")
+        say(f"Results written to {DOCS.relative_to(ROOT)}")
+    return 0
+
+
+def main(argv: list[str]) -> None:
+    args = _parser().parse_args(argv)
+    _defaults(args)
+    if args.subscribers < 1 or args.orgs < 1 or args.subscribers < args.orgs:
+        sys.exit("--subscribers and --orgs must be positive, with at least one subscriber per organization")
+    command = "./dev bench feed" + "".join(f" {shlex.quote(a)}" for a in argv)
+    sys.exit(asyncio.run(run(args, command)))
