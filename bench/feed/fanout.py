@@ -165,7 +165,8 @@ async def api(
 def figures(measured: list[Round], floor: list[Round], subscribers: int, events: int) -> list[Figure]:
     def per_delivery(rounds: list[Round], cpu_of: Callable[[Round], float]) -> float | None:
         delivered = sum(r.delivered for r in rounds)
-        return sum(cpu_of(r) for r in rounds) / delivered * 1e6 if delivered else None
+        used = sum(cpu_of(r) for r in rounds)
+        return used / delivered * 1e6 if delivered and used else None  # /proc counts in 10 ms ticks: 0 is "too short"
 
     label = f"deliveries/s, {subscribers} subscribers of 1 org, 1 process (median of {len(measured)} x {events} events)"
     problems = sum(r.tally.problems + len(r.errors) for r in measured)

@@ -65,6 +65,7 @@ class _Client:
                 return socket
 
         self.closing = False
+        self.ignored = frozenset()
         self.sockets = list(await asyncio.gather(*(subscribed(key) for key in keys)))
         self.deliveries = [[] for _ in self.sockets]
         self.receivers = [
@@ -93,9 +94,10 @@ class _Client:
             if not self.closing:
                 self.errors.append(f"connection closed: {closed}")
 
-    async def reset(self, ignored: list[str]) -> None:
-        """Forgets what was received; from now on drops events of the `ignored` tokens."""
-        self.ignored = frozenset(ignored)
+    async def reset(self, ignore: list[str]) -> None:
+        """Forgets what was received; from now on also drops the events of the tokens `ignore`
+        (primers, which may still be on their way)."""
+        self.ignored |= frozenset(ignore)
         for deliveries in self.deliveries:
             deliveries.clear()
 
@@ -115,7 +117,7 @@ class _Client:
         """What each socket received since the last reset or collect, and the errors seen."""
         collected = [list(deliveries) for deliveries in self.deliveries]
         errors, self.errors = self.errors, []
-        await self.reset(list(self.ignored))
+        await self.reset([])
         return collected, errors
 
     async def disconnect(self) -> list[str]:
@@ -223,8 +225,9 @@ class Subscribers:
         self.count = len(keys)
         return ports
 
-    async def reset(self, ignored: Sequence[str] = ()) -> None:
-        await self._all("reset", list(ignored))
+    async def reset(self, ignore: Sequence[str] = ()) -> None:
+        """Forgets what was received; from now on also drops the events of the tokens `ignore`."""
+        await self._all("reset", list(ignore))
 
     async def counts(self) -> list[int]:
         return self._join(await self._all("counts"))
