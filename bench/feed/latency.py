@@ -41,6 +41,15 @@ class Plan:
     workers: int
 
 
+@dataclass(frozen=True)
+class Measured:
+    latencies: list[float]  # seconds, one per (event, subscriber) delivery
+    tally: Tally
+    writes: WriteRun
+    server_cpu: float  # CPU seconds of the server's processes from the first write until all was delivered
+    errors: int  # subscription errors and unexpected closes
+
+
 def ms(seconds: float) -> float:
     return seconds * 1000
 
@@ -97,7 +106,7 @@ async def _api(
     tokens: Tokens,
     plan: Plan,
     rng: random.Random,
-) -> tuple[list[float], Tally, WriteRun, float, int]:
+) -> Measured:
     org_of = [n % len(organizations) for n in range(plan.subscribers)]
     url = server.url.replace("http://", "ws://") + "/graphql"
     ports = await subscribers.connect(url, [organizations[org].reader_key for org in org_of])
@@ -152,7 +161,7 @@ async def _api(
         say(f"  subscriber error: {error}")
     if len(errors) > 5:
         say(f"  ... {len(errors) - 5} more subscriber errors")
-    return measured, total, run, server_cpu, len(errors)
+    return Measured(measured, total, run, server_cpu, len(errors))
 
 
 async def measure(
@@ -168,9 +177,8 @@ async def measure(
     say(f"  baseline: raw INSERT + COMMIT, then NOTIFY, at {plan.rate:g}/s for {plan.baseline_duration:g} s ...")
     floor = await _baseline(dsn, subscribers, writers, tokens, plan)
     say(f"  API: optOut at {plan.rate:g}/s for {plan.duration:g} s over {len(organizations)} organizations ...")
-    measured, total, run, server_cpu, errors = await _api(
-        server, organizations, subscribers, writers, tokens, plan, rng
-    )
+    api = await _api(server, organizations, subscribers, writers, tokens, plan, rng)
+    measured, total, run = api.latencies, api.tally, api.writes
     if not measured:
         raise RuntimeError("no event reached any subscriber")
 
@@ -192,14 +200,14 @@ async def measure(
             maximum=0,
             count=True,
         ),
-        Figure("feed: subscription errors and closes", "", errors, None, False, count=True),
+        Figure("feed: subscription errors and closes", "", api.errors, None, False, count=True),
         Figure("feed latency run: optOut failures", "", len(run.failed), None, False, count=True),
         Figure("feed latency run: optOuts answered", "/s", run.rate, None, True),
         Figure("feed latency run: optOut response time p99", "ms", ms(percentile(responses, 99)), None, False),
         Figure(
             "feed latency run: server CPU per optOut (with its deliveries)",
             "ms",
-            ms(server_cpu / max(1, len(run.ok))),
+            ms(api.server_cpu / max(1, len(run.ok))),
             None,
             False,
         ),
