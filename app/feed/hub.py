@@ -16,6 +16,7 @@ import contextlib
 import logging
 from bisect import bisect_right
 from collections.abc import AsyncIterator
+from uuid import UUID
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -79,7 +80,7 @@ class FeedHub:
         self.position = START
         self._poll_interval = poll_interval
         self._batch_size = batch_size
-        self._changed = asyncio.Event()
+        self._waiters: dict[UUID | None, asyncio.Event] = {}
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -141,9 +142,21 @@ class FeedHub:
             return []
         return self._ring.after(position)
 
-    async def changed(self, timeout: float) -> None:
+    async def changed(self, organization_id: UUID | None, timeout: float) -> None:
+        """Returns once events of this organization have been found (for None: once the position
+        moves), or after `timeout`. Only an organization's own subscribers wake for its events:
+        waking every subscriber for every event cost more CPU than the deliveries."""
+        waiter = self._waiters.get(organization_id)
+        if waiter is None:
+            waiter = self._waiters[organization_id] = asyncio.Event()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), timeout)
+            await asyncio.wait_for(waiter.wait(), timeout)
+
+    def _wake_subscribers(self, events: list[EventRecord]) -> None:
+        for organization_id in {None, *(event.organization_id for event in events)}:
+            waiter = self._waiters.pop(organization_id, None)
+            if waiter is not None:
+                waiter.set()
 
     async def _run(self) -> None:
         while True:
@@ -165,8 +178,7 @@ class FeedHub:
                 if batch.high_water > self.position:
                     self._ring.extend(batch.events, batch.high_water)
                     self.position = batch.high_water
-                    changed, self._changed = self._changed, asyncio.Event()
-                    changed.set()
+                    self._wake_subscribers(batch.events)
                 if len(batch.events) < self._batch_size:
                     return
 
@@ -185,7 +197,7 @@ async def subscribe(
                 yield event
             position = reached
             if hub.covers(position) and position >= hub.position:
-                await hub.changed(timeout=1.0)
+                await hub.changed(feed_filter.organization_id, timeout=1.0)
             continue
         async with raw.connection(engine) as connection:
             batch = await read_after(connection, feed_filter, position, batch_size)
@@ -193,4 +205,5 @@ async def subscribe(
             yield event
         position = batch.high_water
         if not batch.events and not hub.covers(position):
-            await hub.changed(timeout=1.0)  # nothing new yet: wait for the poller's next find
+            # Nothing new yet: wait for the poller's next find.
+            await hub.changed(feed_filter.organization_id, timeout=1.0)

@@ -56,10 +56,13 @@ def _statement(feed_filter: FeedFilter) -> tuple[str, list[Any]]:
         number = len(params) + 3
         comparison = f"= ANY(${number}::{cast})" if cast.endswith("[]") else f"= ${number}::{cast}"
         conditions.append(f"{column} {comparison}")
+    # One statement, so one snapshot (and one round trip) for the batch and the high water: a
+    # row per event, each with the high water; a single row of nulls but the high water if none.
     statement = (
-        f"SELECT {EVENT_COLUMNS} FROM opt_out_events WHERE "
-        + " AND ".join(conditions)
-        + " ORDER BY xact_id, id LIMIT $3"
+        f"WITH batch AS (SELECT {EVENT_COLUMNS} FROM opt_out_events WHERE {' AND '.join(conditions)}"
+        f" ORDER BY xact_id, id LIMIT $3), high AS ({_HIGH_WATER})"
+        " SELECT high.xact_id, high.id, batch.* FROM (VALUES (0)) AS one"
+        " LEFT JOIN high ON true LEFT JOIN batch ON true ORDER BY batch.xact_id, batch.id"
     )
     return statement, params
 
@@ -68,12 +71,10 @@ async def read_after(
     connection: raw.Connection, feed_filter: FeedFilter, after: EventPosition, limit: int
 ) -> FeedBatch:
     statement, params = _statement(feed_filter)
-    # One snapshot for both reads, so the high water belongs to the same watermark.
-    async with connection.transaction(isolation="repeatable_read", readonly=True):
-        rows = await connection.fetch(statement, after.xact_id, after.id, limit, *params)
-        last = await connection.fetchrow(_HIGH_WATER)
-    events = [EventRecord(*row) for row in rows]
-    high_water = EventPosition(last["xact_id"], last["id"]) if last is not None else START
+    rows = await connection.fetch(statement, after.xact_id, after.id, limit, *params)
+    first = rows[0]
+    events = [EventRecord(*row[2:]) for row in rows] if first[2] is not None else []
+    high_water = EventPosition(first[0], first[1]) if first[0] is not None else START
     if events and len(events) == limit:
         high_water = events[-1].position  # more may follow: only this far is known complete
     return FeedBatch(events=events, high_water=max(high_water, after))
