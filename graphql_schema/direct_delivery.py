@@ -50,6 +50,7 @@ class DirectChannel:
         self.executor: DirectDeliveryExecutionContext | None = None  # the operation's, once built
         self._results: SharedEventResults | None = None
         self._shape_id: int | None = None
+        self._complete: Callable[[Any], dict[str, Any] | None] | None = None
 
     def ready(self) -> bool:
         """Whether this operation's events can be shared: it runs one plain root field for a caller."""
@@ -58,6 +59,7 @@ class DirectChannel:
             shape = subscription_shape(self.executor)
             if isinstance(results, SharedEventResults) and shape is not None:
                 self._results, self._shape_id = results, results.shape_id(shape)
+                self._complete = self.executor.plain_root_completer()
         return self._shape_id is not None
 
     async def deliver(self, event: EventRecord) -> bool:
@@ -81,10 +83,15 @@ class DirectChannel:
 
     def _execute(self, event: EventRecord) -> str | None:
         assert self.executor is not None
-        result = self.executor.build_per_event_executor(OptOutEvent.from_model(event)).execute_operation(False)
-        if not isinstance(result, ExecutionResult) or result.errors:
-            return None
-        return orjson.dumps({"data": result.data}).decode()
+        root = OptOutEvent.from_model(event)
+        # The selection planned once (graphql_schema/execution.py), else graphql-core's way.
+        data = self._complete(root) if self._complete is not None else None
+        if data is None:
+            result = self.executor.build_per_event_executor(root).execute_operation(False)
+            if not isinstance(result, ExecutionResult) or result.errors:
+                return None
+            data = result.data
+        return orjson.dumps({"data": data}).decode()
 
 
 current_channel: ContextVar[DirectChannel | None] = ContextVar("current_channel", default=None)

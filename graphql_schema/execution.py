@@ -22,6 +22,7 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLScalarType,
 )
+from graphql.execution.collect_fields import collect_fields
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
@@ -85,6 +86,36 @@ class FastListExecutionContext(StrawberryGraphQLCoreExecutionContext):
             except _Fallback:
                 pass
         return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
+
+    def plain_root_completer(self) -> Callable[[Any], dict[str, Any] | None] | None:
+        """For an operation of one root field that returns a plain object (a subscription's
+        event): the whole result's data as a function of that object, planned once. None when the
+        selection cannot be planned; the function answers None for an object it cannot complete
+        exactly as graphql-core would, which then goes the ordinary way."""
+        root_type = self.schema.get_root_type(self.operation.operation)
+        if root_type is None:
+            return None
+        grouped, new_defer_usages, _ = collect_fields(
+            self.schema, self.fragments, self.variable_values, root_type, self.operation, self.hide_suggestions
+        )
+        if new_defer_usages or len(grouped) != 1:
+            return None
+        ((response_key, field_details_list),) = grouped.items()
+        node = field_details_list[0].node
+        field = root_type.fields.get(node.name.value)
+        if field is None or node.directives or not isinstance(_unwrap(field.type), GraphQLObjectType):
+            return None
+        complete_object = self._completer(field.type, field_details_list)
+        if complete_object is None:
+            return None
+
+        def complete(value: Any) -> dict[str, Any] | None:
+            try:
+                return {response_key: complete_object(value)}
+            except _Fallback:
+                return None
+
+        return complete
 
     def _plan(self, item_type: GraphQLOutputType, field_details_list: Any) -> Callable[[Any], Any] | None:
         key = (id(item_type), id(field_details_list))

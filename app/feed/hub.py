@@ -149,8 +149,10 @@ class FeedHub:
         waiter = self._waiters.get(organization_id)
         if waiter is None:
             waiter = self._waiters[organization_id] = asyncio.Event()
+        # asyncio.timeout, not wait_for: wait_for starts a task for every wait of every subscriber.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiter.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await waiter.wait()
 
     def _wake_subscribers(self, events: list[EventRecord]) -> None:
         for organization_id in {None, *(event.organization_id for event in events)}:
