@@ -75,6 +75,7 @@ class FeedHub:
         self._engine = engine
         self._database_url = driver_url(database_url)
         self._listener: asyncpg.Connection | None = None
+        self._listener_pid = 0
         self._announce = asyncio.Event()
         self._ring = Ring(ring_size)
         self.position = START
@@ -112,7 +113,8 @@ class FeedHub:
                 self._listener = await asyncpg.connect(
                     self._database_url, server_settings={"application_name": self._application_name}
                 )
-                await self._listener.add_listener(CHANNEL, lambda *_: self._wake.set())
+                self._listener_pid = self._listener.get_server_pid()
+                await self._listener.add_listener(CHANNEL, self._notified)
                 self._wake.set()  # whatever was committed while we were away
                 while not self._listener.is_closed():
                     await asyncio.sleep(1.0)
@@ -122,6 +124,11 @@ class FeedHub:
             except Exception:  # the database may be down: polling goes on meanwhile
                 logger.exception("feed listener failed; reconnecting")
             await asyncio.sleep(1.0)
+
+    def _notified(self, _connection: object, pid: int, _channel: str, _payload: str) -> None:
+        # Our own NOTIFYs come back too: this process polled at its commits already.
+        if pid != self._listener_pid:
+            self._wake.set()
 
     async def _announcer(self) -> None:
         while True:
