@@ -21,13 +21,15 @@ from bench.figures import Figure, text_table
 from bench.load import Driver
 from bench.report import machine, results_section, write_results
 from tests.support.database import throwaway_database
-from tests.support.server import running_server
+from tests.support.server import Server, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "BENCHMARKS.md"
 LOGS = ROOT / "bench" / ".data"
 MARKERS = ("<!-- bench:feed:start -->", "<!-- bench:feed:end -->")
 PARTS = ("latency", "deliveries", "writes")
+# Writes of each spread run, per second of --write-duration: about what one process answers here.
+SPREAD_WRITES_PER_SECOND = 400
 CLIENT_PROCESSES = 2  # subscriber processes: one per core of the machine the figures are taken on
 BASELINE = "baseline"  # the table's column: each figure's name says which baseline it is
 SIZES = ("workers", "subscribers", "orgs", "rate", "duration", "events", "rounds", "write_duration", "warmup")
@@ -120,11 +122,14 @@ async def _one_process(
         )
     figures: list[Figure] = []
     with running_server(env, workers=1, log=LOGS / "feed-server.log") as server:
-        organization = (organizations or await create_organizations(database_url, pepper, server.host, server.port, 1))[
-            0
-        ]
+        count = args.orgs if "writes" in parts else 1
+        organizations = organizations or await create_organizations(
+            database_url, pepper, server.host, server.port, count
+        )
+        organization = organizations[0]
         quiet = None
         if "writes" in parts:
+            figures += await _spread_writes(args, server, organizations, tools)
             say(f"Writes: optOut, closed loop, {args.write_duration:g} s, no subscribers ...")
             quiet = await writes.closed_loop(
                 server, organization, tools.driver, tools.tokens, args.write_duration, args.warmup
@@ -172,6 +177,33 @@ async def _one_process(
             if errors:
                 say(f"  {len(errors)} subscriber errors in all")
     return figures
+
+
+async def _spread_writes(
+    args: argparse.Namespace, server: Server, organizations: list[Organization], tools: "Tools"
+) -> list[Figure]:
+    """(c) as the target means it: subscribers in the organizations written to, 10 each."""
+    rng = random.Random(args.seed + 5)
+    count = round(args.write_duration * SPREAD_WRITES_PER_SECOND)
+    say(f"Writes: {count:,} optOuts over {len(organizations)} organizations, 32 connections, no subscribers ...")
+    quiet = await writes.spread(server, organizations, tools.writers, tools.tokens, count, rng)
+    say(f"  {quiet.rate:,.0f} optOut/s, p99 {quiet.p99 * 1000:.1f} ms")
+    org_of = [n % len(organizations) for n in range(args.subscribers)]
+    await tools.subscribers.connect(
+        server.url.replace("http://", "ws://") + "/graphql", [organizations[o].reader_key for o in org_of]
+    )
+    try:
+        await latency.prime_organizations(server, organizations, org_of, tools.subscribers, tools.writers, tools.tokens)
+        per_org = args.subscribers // len(organizations)
+        say(f"Writes: the same with {args.subscribers} subscribers, {per_org} per organization ...")
+        busy = await writes.spread(server, organizations, tools.writers, tools.tokens, count, rng, tools.subscribers)
+        say(f"  {busy.rate:,.0f} optOut/s, p99 {busy.p99 * 1000:.1f} ms; {busy.deliveries:,} deliveries meanwhile")
+    finally:
+        for error in (await tools.subscribers.disconnect())[:5]:
+            say(f"  subscriber error: {error}")
+    part = writes.spread_figures(quiet, busy, args.subscribers, len(organizations))
+    _show("Writes over organizations", part)
+    return part
 
 
 class Tools:

@@ -77,7 +77,7 @@ async def _baseline(dsn: str, subscribers: Subscribers, writers: Writers, tokens
     return measured
 
 
-async def _prime(
+async def prime_organizations(
     server: Server,
     organizations: list[Organization],
     org_of: list[int],
@@ -112,7 +112,7 @@ async def _api(
     ports = await subscribers.connect(url, [organizations[org].reader_key for org in org_of])
     spread = workers_serving(server.pid, server.port, ports)
     say(f"  {len(ports)} subscribers connected; per server process (pid: sockets): {dict(spread)}")
-    await _prime(server, organizations, org_of, subscribers, writers, tokens)
+    await prime_organizations(server, organizations, org_of, subscribers, writers, tokens)
 
     count = round(plan.rate * plan.duration)
     writes = schedule(tokens.take(count), [rng.randrange(len(organizations)) for _ in range(count)], plan.rate)
