@@ -149,14 +149,16 @@ class FeedHub:
             return []
         return self._ring.after(position)
 
-    async def changed(self, organization_id: UUID | None, timeout: float) -> None:
+    async def changed(self, organization_id: UUID | None, timeout: float | None = None) -> None:
         """Returns once events of this organization have been found (for None: once the position
         moves), or after `timeout`. Only an organization's own subscribers wake for its events:
         waking every subscriber for every event cost more CPU than the deliveries."""
         waiter = self._waiters.get(organization_id)
         if waiter is None:
             waiter = self._waiters[organization_id] = asyncio.Event()
-        # asyncio.timeout, not wait_for: wait_for starts a task for every wait of every subscriber.
+        if timeout is None:
+            await waiter.wait()
+            return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await waiter.wait()
@@ -206,7 +208,10 @@ async def subscribe(
                 yield event
             position = reached
             if hub.covers(position) and position >= hub.position:
-                await hub.changed(feed_filter.organization_id, timeout=1.0)
+                # Up to date: the next events of this organization wake us (with no timer to
+                # run for each of hundreds of subscribers); a ring trimmed meanwhile past our
+                # position sends us to the table then.
+                await hub.changed(feed_filter.organization_id)
             continue
         async with raw.connection(engine) as connection:
             batch = await read_after(connection, feed_filter, position, batch_size)
