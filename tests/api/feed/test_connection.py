@@ -2,7 +2,7 @@ import asyncio
 import json
 
 import pytest
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.support.feed import SUBSCRIPTION
@@ -71,3 +71,53 @@ async def test_subscriptions_per_connection_are_capped(tenant: Tenant, server_ur
                     errors.append(message)
 
     assert errors == [{"id": "20", "type": "error", "payload": [{"message": "Subscription limit reached"}]}]
+
+
+@pytest.mark.parametrize(
+    ("protocol", "start", "stop", "event"),
+    [
+        ("graphql-transport-ws", "subscribe", "complete", "next"),
+        ("graphql-ws", "start", "stop", "data"),
+    ],
+)
+async def test_a_stopped_subscription_sends_nothing_more_and_its_id_can_be_used_again(
+    tenant: Tenant, server_url: str, protocol: str, start: str, stop: str, event: str
+) -> None:
+    account = await tenant.create_account()
+    url = server_url.replace("http://", "ws://") + "/graphql"
+    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {tenant.reader_key}"}}
+    subscribe = {"id": "feed", "type": start, "payload": {"query": SUBSCRIPTION}}
+
+    async def next_event(socket: ClientConnection, within: float = 10.0) -> dict[str, object]:
+        async with asyncio.timeout(within):  # keep-alive pings and a `complete` do not count
+            while True:
+                message = json.loads(await socket.recv())
+                if message["type"] not in ("ping", "ka", "complete"):
+                    return dict(message)
+
+    async with connect(url, subprotocols=[protocol]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps(init))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 10))["type"] == "connection_ack"
+        await socket.send(json.dumps(subscribe))
+        await asyncio.sleep(0.3)
+        first = await tenant.opt_out(account, "+31611111111", ["SMS"])
+        assert await next_event(socket) == {
+            "id": "feed",
+            "type": event,
+            "payload": {"data": {"optOutEvents": first[0]}},
+        }
+
+        await socket.send(json.dumps({"id": "feed", "type": stop}))
+        await asyncio.sleep(0.3)
+        await tenant.opt_out(account, "+31622222222", ["SMS"])
+        with pytest.raises(TimeoutError):
+            await next_event(socket, within=1.0)  # nothing for a stopped subscription
+
+        await socket.send(json.dumps(subscribe))
+        await asyncio.sleep(0.3)
+        third = await tenant.opt_out(account, "+31633333333", ["SMS"])
+        assert await next_event(socket) == {
+            "id": "feed",
+            "type": event,
+            "payload": {"data": {"optOutEvents": third[0]}},
+        }
