@@ -1,9 +1,10 @@
 """One poller per server process, shared by all its subscribers.
 
 It reads every organization's new final events in order (app/feed/repository.py) into a
-bounded ring and wakes the subscribers waiting on it. The table is the truth: a subscriber
-whose position is older than the ring reaches back reads the table itself, so a slow
-consumer neither loses events nor makes memory grow.
+bounded ring and wakes the subscribers of the organizations it found events of. The table is
+the truth: a subscriber whose position is older than the ring reaches back reads the table
+itself, so a slow consumer neither loses events nor makes memory grow. (How each event then
+reaches a subscriber's socket: graphql_schema/direct_delivery.py.)
 
 Wake-ups are only hints. A process's own commits wake its poller at once and are announced
 to the other processes with one NOTIFY per burst, sent after the commit from the hub's own
