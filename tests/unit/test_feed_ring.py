@@ -1,17 +1,17 @@
 """The feed's ring: what a subscriber reads from memory instead of the table."""
 
 from datetime import UTC, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from app.feed.hub import Ring
 from app.opt_outs.cursor import START, EventPosition
 from app.opt_outs.records import EventRecord
 
 
-def event(xact_id: int, event_id: int) -> EventRecord:
+def event(xact_id: int, event_id: int, organization_id: UUID | None = None) -> EventRecord:
     return EventRecord(
         id=event_id,
-        organization_id=uuid4(),
+        organization_id=organization_id or uuid4(),
         list_id=uuid4(),
         account_id=uuid4(),
         scope="ACCOUNT",
@@ -58,3 +58,27 @@ def test_an_empty_batch_moves_an_empty_rings_start_to_the_high_water() -> None:
     ring.extend([], EventPosition(40, 2))
     assert ring.start == EventPosition(40, 2)
     assert ring.after(ring.start) == []
+
+
+def test_an_organizations_events_are_found_without_the_others() -> None:
+    ring = Ring(100)
+    mine, theirs = uuid4(), uuid4()
+    events = [event(n, n, mine if n % 3 == 0 else theirs) for n in range(1, 13)]
+    ring.extend(events[:6], events[5].position)
+    ring.extend(events[6:], events[11].position)
+
+    assert ring.after(START, mine) == [e for e in events if e.organization_id == mine]
+    assert ring.after(events[5].position, mine) == [events[8], events[11]]
+    assert ring.after(events[5].position, theirs) == [e for e in events[6:] if e.organization_id == theirs]
+    assert ring.after(START, uuid4()) == []
+
+
+def test_trimming_drops_an_organizations_old_events_too() -> None:
+    ring = Ring(8)
+    mine, theirs = uuid4(), uuid4()
+    events = [event(n, n, mine if n <= 3 else theirs) for n in range(1, 31)]
+    for start in range(0, 30, 3):
+        ring.extend(events[start : start + 3], events[start + 2].position)
+
+    assert ring.after(START, mine) == []  # all three were trimmed away with the rest
+    assert ring.after(ring.start, theirs) == ring.after(ring.start)
