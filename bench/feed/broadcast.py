@@ -11,8 +11,6 @@ import contextlib
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +23,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from bench import http
-from tests.support.server import free_port
+from tests.support.server import free_port, healthy, stop
 
 ACCOUNT_ID = "acc_" + "0" * 32  # as long as a real one
 
@@ -103,14 +101,6 @@ app = Starlette(
 )
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1.0) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 async def publish(host: str, port: int, events: list[tuple[str, str]]) -> None:
     """Has the app send one message per (cursor, token) to every client."""
     body = orjson.dumps(events)
@@ -148,15 +138,10 @@ def running_broadcast(log: Path, *, per_message_deflate: bool, timeout: float = 
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + timeout
-        while not _healthy(f"http://127.0.0.1:{port}/healthz"):
+        while not healthy(f"http://127.0.0.1:{port}/healthz"):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the broadcast app did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.1)
         yield "127.0.0.1", port, process.pid
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

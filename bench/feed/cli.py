@@ -14,6 +14,7 @@ import asyncpg
 from bench import cpu
 from bench.feed import fanout, latency, say, writes
 from bench.feed.organizations import Organization, create_organizations
+from bench.feed.priming import prime_organizations
 from bench.feed.records import Tokens
 from bench.feed.subscribers import Subscribers
 from bench.feed.writers import Writers
@@ -193,7 +194,7 @@ async def _spread_writes(
         server.url.replace("http://", "ws://") + "/graphql", [organizations[o].reader_key for o in org_of]
     )
     try:
-        await latency.prime_organizations(server, organizations, org_of, tools.subscribers, tools.writers, tools.tokens)
+        await prime_organizations(server, organizations, org_of, tools.subscribers, tools.writers, tools.tokens)
         per_org = args.subscribers // len(organizations)
         say(f"Writes: the same with {args.subscribers} subscribers, {per_org} per organization ...")
         busy = await writes.spread(server, organizations, tools.writers, tools.tokens, count, rng, tools.subscribers)

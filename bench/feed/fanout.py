@@ -18,7 +18,7 @@ from typing import Any
 from bench import cpu
 from bench.feed import broadcast, say
 from bench.feed.organizations import Organization
-from bench.feed.priming import prime
+from bench.feed.priming import prime, prime_organizations
 from bench.feed.records import Tokens, Write
 from bench.feed.subscribers import Subscribers
 from bench.feed.verify import Tally, median, position, tally
@@ -124,16 +124,7 @@ async def subscribe(
 ) -> None:
     """Subscribes `count` subscribers of `organization` to `server`, and primes them through it."""
     await subscribers.connect(server.url.replace("http://", "ws://") + "/graphql", [organization.reader_key] * count)
-    template = opt_out_template(server.host, server.port, organization.admin_key, organization.account_id)
-
-    async def primer(pending: list[int]) -> list[str]:
-        writes = [Write(0, token, 0.0) for token in tokens.take(1)]
-        run = await writers.opt_outs(server.host, server.port, [template], writes, connections=1, most=1)
-        if run.failed:
-            raise RuntimeError(f"a primer optOut failed: {run.failed[0].error}")
-        return [w.token for w in writes]
-
-    await prime(subscribers, primer)
+    await prime_organizations(server, [organization], [0] * count, subscribers, writers, tokens)
 
 
 async def api(

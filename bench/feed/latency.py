@@ -16,8 +16,8 @@ import asyncpg
 from bench import cpu
 from bench.feed import say
 from bench.feed.organizations import Organization
-from bench.feed.priming import prime
-from bench.feed.records import Tokens, Write, schedule
+from bench.feed.priming import prime_organizations
+from bench.feed.records import Tokens, schedule
 from bench.feed.sockets import workers_serving
 from bench.feed.subscribers import Subscribers
 from bench.feed.verify import Tally, latencies, percentile, tally
@@ -75,27 +75,6 @@ async def _baseline(dsn: str, subscribers: Subscribers, writers: Writers, tokens
         f"{run.late(LATE)} sent late), {len(measured):,} notifications received, {lost} lost"
     )
     return measured
-
-
-async def prime_organizations(
-    server: Server,
-    organizations: list[Organization],
-    org_of: list[int],
-    subscribers: Subscribers,
-    writers: Writers,
-    tokens: Tokens,
-) -> None:
-    templates = [opt_out_template(server.host, server.port, o.admin_key, o.account_id) for o in organizations]
-
-    async def publish(pending: list[int]) -> list[str]:
-        orgs = sorted({org_of[index] for index in pending})
-        writes = [Write(org, token, 0.0) for org, token in zip(orgs, tokens.take(len(orgs)), strict=True)]
-        run = await writers.opt_outs(server.host, server.port, templates, writes, connections=4, most=16)
-        if run.failed:
-            raise RuntimeError(f"a primer optOut failed: {run.failed[0].error}")
-        return [w.token for w in writes]
-
-    await prime(subscribers, publish)
 
 
 async def _api(

@@ -8,7 +8,11 @@ and a missing one is a lost event, not a subscription that was not there yet."""
 import time
 from collections.abc import Awaitable, Callable
 
+from bench.feed.organizations import Organization
+from bench.feed.records import Tokens, Write
 from bench.feed.subscribers import Subscribers
+from bench.feed.writers import Writers, opt_out_template
+from tests.support.server import Server
 
 ROUND_WAIT = 3.0  # seconds to wait for a primer before publishing another
 
@@ -29,3 +33,25 @@ async def prime(
         pending = [index for index, received in enumerate(counts) if received == 0]
     await subscribers.reset(primers)
     return primers
+
+
+async def prime_organizations(
+    server: Server,
+    organizations: list[Organization],
+    org_of: list[int],
+    subscribers: Subscribers,
+    writers: Writers,
+    tokens: Tokens,
+) -> None:
+    """Primes subscriber i, of organizations[org_of[i]], with optOuts made through `server`."""
+    templates = [opt_out_template(server.host, server.port, o.admin_key, o.account_id) for o in organizations]
+
+    async def publish(pending: list[int]) -> list[str]:
+        orgs = sorted({org_of[index] for index in pending})
+        writes = [Write(org, token, 0.0) for org, token in zip(orgs, tokens.take(len(orgs)), strict=True)]
+        run = await writers.opt_outs(server.host, server.port, templates, writes, connections=4, most=16)
+        if run.failed:
+            raise RuntimeError(f"a primer optOut failed: {run.failed[0].error}")
+        return [w.token for w in writes]
+
+    await prime(subscribers, publish)

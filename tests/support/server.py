@@ -33,7 +33,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=1.0) as response:
             return bool(response.status == 200)
@@ -63,7 +63,7 @@ def running_server(
             )
         try:
             deadline = time.monotonic() + timeout
-            while not _healthy(f"http://127.0.0.1:{port}/healthz"):
+            while not healthy(f"http://127.0.0.1:{port}/healthz"):
                 if process.poll() is not None:
                     raise RuntimeError(f"stoplist serve exited early:\n{log.read_text()[-5000:]}")
                 if time.monotonic() > deadline:
@@ -71,9 +71,14 @@ def running_server(
                 time.sleep(0.1)
             yield Server("127.0.0.1", port, process.pid, log)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
+
+
+def stop(process: "subprocess.Popen[bytes] | subprocess.Popen[str]") -> None:
+    """Terminates a child, and kills it if it has not exited within 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
