@@ -18,12 +18,12 @@ from app.auth import keys
 from graphql_schema.context import Context
 from graphql_schema.event_results import SharedEventResults
 from graphql_schema.loaders import Loaders
-from graphql_schema.websockets import DirectGraphQLWSHandler, PingingTransportWSHandler, TextFrameWebSocketAdapter
+from graphql_schema.websockets import LegacyWSHandler, TextFrameWebSocketAdapter, TransportWSHandler
 
 
 class StoplistGraphQL(GraphQL[Context, None]):
-    graphql_transport_ws_handler_class = PingingTransportWSHandler
-    graphql_ws_handler_class = DirectGraphQLWSHandler
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
     websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(self, schema: BaseSchema, **options: Any) -> None:

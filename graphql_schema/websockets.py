@@ -27,7 +27,9 @@ def _json(value: str) -> str:
     return orjson.dumps(value).decode()
 
 
-class PingingTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws: server pings, and a DirectChannel per operation."""
+
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         adapter: TextFrameWebSocketAdapter = self.websocket  # type: ignore[assignment]
         envelope = (f'{{"id":{_json(operation.id)},"type":"next","payload":', "}")
@@ -53,7 +55,9 @@ class PingingTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                     await self.send_message({"type": "ping"})
 
 
-class DirectGraphQLWSHandler(BaseGraphQLWSHandler[Context, None]):
+class LegacyWSHandler(BaseGraphQLWSHandler[Context, None]):
+    """The legacy graphql-ws: a DirectChannel per operation."""
+
     async def handle_async_results(
         self, operation_id: str, query: str, operation_name: str | None, variables: dict[str, object] | None
     ) -> None:
