@@ -33,6 +33,3 @@ class SharedEventResults:
         if len(self._results) >= self._max_entries:
             self._results.popitem(last=False)
         self._results[key] = payload
-
-    def __len__(self) -> int:
-        return len(self._results)
