@@ -121,3 +121,13 @@ async def test_a_stopped_subscription_sends_nothing_more_and_its_id_can_be_used_
             "type": event,
             "payload": {"data": {"optOutEvents": third[0]}},
         }
+
+
+@pytest.mark.parametrize(("protocol", "start"), [("graphql-transport-ws", "subscribe"), ("graphql-ws", "start")])
+async def test_subscribing_without_connection_init_closes_with_4401(server_url: str, protocol: str, start: str) -> None:
+    url = server_url.replace("http://", "ws://") + "/graphql"
+    async with connect(url, subprotocols=[protocol]) as socket:  # type: ignore[list-item]
+        await socket.send(json.dumps({"id": "1", "type": start, "payload": {"query": SUBSCRIPTION}}))
+        with pytest.raises(ConnectionClosed):
+            await asyncio.wait_for(socket.recv(), 10)
+        assert socket.close_code == 4401
