@@ -34,6 +34,9 @@ EVERYTHING = FeedFilter(organization_id=None)
 
 
 CHANNEL = "stoplist_feed"
+# Events a subscriber sends before letting the other tasks run: a send to a socket with room in
+# its buffer does not suspend, so catching up on thousands of events would hold the event loop.
+TURN = 200
 
 
 class _Run:
@@ -238,8 +241,10 @@ async def subscribe(
             found = hub.after(position, feed_filter.organization_id)
             events = [event for event in found if feed_filter.matches(event)]
             reached = max(position, hub.position)
-            for event in events:
+            for count, event in enumerate(events, 1):
                 yield event
+                if count % TURN == 0:
+                    await asyncio.sleep(0)
             position = reached
             if hub.covers(position) and position >= hub.position:
                 # Up to date: the next events of this organization wake us (with no timer to
@@ -249,8 +254,10 @@ async def subscribe(
             continue
         async with raw.connection(engine) as connection:
             batch = await read_after(connection, feed_filter, position, batch_size)
-        for event in batch.events:
+        for count, event in enumerate(batch.events, 1):
             yield event
+            if count % TURN == 0:
+                await asyncio.sleep(0)
         position = batch.high_water
         if not batch.events and not hub.covers(position):
             # Nothing new yet: wait for the poller's next find.
