@@ -88,7 +88,10 @@ class DirectChannel:
         data = self._complete(root) if self._complete is not None else None
         if data is None:
             result = self.executor.build_per_event_executor(root).execute_operation(False)
-            if not isinstance(result, ExecutionResult) or result.errors:
+            if not isinstance(result, ExecutionResult):
+                getattr(result, "close", lambda: None)()  # an unawaited coroutine: the ordinary way runs it
+                return None
+            if result.errors:
                 return None
             data = result.data
         return orjson.dumps({"data": data}).decode()
