@@ -5,6 +5,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -80,6 +81,11 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
     if workers < 1:
         print(f"error: --workers is {workers}; it must be at least 1.", file=sys.stderr)
         sys.exit(2)
+    # uvicorn shuts down gracefully on SIGTERM or Ctrl-C, then raises the signal again; with the
+    # default handlers that kills the process before the embedded PostgreSQL below is stopped
+    # (SIGTERM), or ends in a traceback (SIGINT). Exiting through Python runs the cleanup.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _exit_on_signal)
     with database_url(settings) as url:
         migrate.upgrade(url)
         # Workers (and this process) read the resolved URL: they join the embedded server, never start one.
@@ -96,6 +102,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
             ws="websockets-sansio",
             ws_per_message_deflate=settings.STOPLIST_WS_PER_MESSAGE_DEFLATE,
         )
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -40,11 +40,15 @@ def test_serve_without_configuration_keeps_data_across_restarts() -> None:
         )
         key = json.loads(created.stdout)["apiKey"]
 
+        pgdata = Path(folder) / "data" / "pgdata"
         with running_server(env) as server:
             assert graphql(server.url, key, "{ organization { name } }") == {"organization": {"name": "Embedded"}}
             graphql(server.url, key, 'mutation { createAccount(name: "Kept") { account { id } } }')
+        # Stopped (SIGTERM) with its PostgreSQL: a running postmaster keeps this file.
+        assert not (pgdata / "postmaster.pid").exists()
         with running_server(env) as server:
             accounts = graphql(server.url, key, "{ organization { accounts { name } } }")
+        assert not (pgdata / "postmaster.pid").exists()
 
         assert accounts == {"organization": {"accounts": [{"name": "Kept"}]}}
         assert (Path(folder) / "data" / "pgdata" / "PG_VERSION").exists()
