@@ -17,6 +17,7 @@ import asyncpg
 from bench.http import Connection, HttpError, RequestTemplate
 
 C = TypeVar("C")
+T = TypeVar("T")
 
 
 @dataclass
@@ -159,11 +160,21 @@ def sql_job(
     return _event_loop_run(main())
 
 
-class Driver:
+class ChildProcess:
     """Runs jobs in one long-lived child process (spawned, so it starts clean)."""
 
     def __init__(self) -> None:
         self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+    async def run(self, job: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, job)
+
+    def close(self) -> None:
+        self._pool.shutdown()
+
+
+class Driver(ChildProcess):
+    """The load generator's jobs: HTTP requests and the raw-SQL baseline."""
 
     async def http(
         self,
@@ -174,7 +185,7 @@ class Driver:
         expect: bytes,
         plan: Plan,
     ) -> Run:
-        return await self._submit(partial(http_job, host, port, template, list(values), expect, plan))
+        return await self.run(partial(http_job, host, port, template, list(values), expect, plan))
 
     async def sql(
         self,
@@ -186,10 +197,4 @@ class Driver:
         min_rows: int,
         plan: Plan,
     ) -> Run:
-        return await self._submit(partial(sql_job, dsn, statement, list(arguments), slot, list(values), min_rows, plan))
-
-    async def _submit(self, job: Callable[[], Run]) -> Run:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, job)
-
-    def close(self) -> None:
-        self._pool.shutdown()
+        return await self.run(partial(sql_job, dsn, statement, list(arguments), slot, list(values), min_rows, plan))

@@ -7,11 +7,9 @@ Two kinds of write: the API's optOut over HTTP, and the latency baseline's raw a
 INSERT + COMMIT followed by a NOTIFY carrying the token."""
 
 import asyncio
-import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Generic, TypeVar
@@ -23,9 +21,9 @@ import uvloop
 from bench import http
 from bench.feed.records import Write, Written
 from bench.feed.sockets import workers_serving
+from bench.load import ChildProcess
 
 C = TypeVar("C")
-T = TypeVar("T")
 
 OPT_OUT = """
 mutation OptOut($input: OptOutInput!) {
@@ -183,11 +181,8 @@ async def _close_sql(connection: asyncpg.Connection) -> None:
     await connection.close()
 
 
-class Writers:
-    """Runs write jobs in one long-lived child process (spawned, so it starts clean)."""
-
-    def __init__(self) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+class Writers(ChildProcess):
+    """Write jobs, in a child process of their own."""
 
     async def opt_outs(
         self,
@@ -201,16 +196,10 @@ class Writers:
         server_pid: int | None = None,
     ) -> WriteRun:
         """optOut of writes[i].token through templates[writes[i].org] (its org's key and account)."""
-        return await self._run(partial(_opt_out_job, host, port, templates, writes, connections, most, server_pid))
+        return await self.run(partial(_opt_out_job, host, port, templates, writes, connections, most, server_pid))
 
     async def commits(self, dsn: str, channel: str, writes: list[Write], *, connections: int, most: int) -> WriteRun:
-        return await self._run(partial(_commit_job, dsn, channel, writes, connections, most))
-
-    async def _run(self, job: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, job)
-
-    def close(self) -> None:
-        self._pool.shutdown()
+        return await self.run(partial(_commit_job, dsn, channel, writes, connections, most))
 
 
 def opt_out_template(host: str, port: int, key: str, account_id: str) -> http.RequestTemplate:
