@@ -18,23 +18,71 @@ ROOT = Path(__file__).resolve().parents[2]
 # the copy kept here, which must then match it wherever both are present.
 SHARED_CONTRACT = ROOT.parent / "shared" / "design" / "api-contract.graphql"
 CONTRACT_COPY = Path(__file__).with_name("api-contract.graphql")
-# Parts of the contract that later issues deliver (keywords, links, webhooks, outbox).
+# Parts of the contract that later issues deliver: types, fields, enum values ("Enum.VALUE") and
+# arguments ("Type.field(argument)"). Shrink it as each part lands.
 NOT_YET = {
-    "Query.optOutInstruction",
-    "Query.prepareMessage",
-    "Query.optOutLink",
-    "Query.unsubscribeHeaders",
+    # issue 8: inbound STOP, confirmations, webhooks
     "Query.webhookEndpoints",
     "Query.outboundMessages",
+    "Query.inboundMessages",
     "Mutation.updateKeywords",
-    "Mutation.setOptOutInstruction",
     "Mutation.createWebhookEndpoint",
-    "PreparedMessage",
-    "OptOutLink",
-    "UnsubscribeHeaders",
+    "Mutation.updateWebhookEndpoint",
+    "Mutation.deleteWebhookEndpoint",
+    "Mutation.rotateWebhookSecret",
+    "Mutation.sendTestWebhook",
+    "Mutation.resolveInboundMessage",
+    "OptOutEvent.evidence",
+    "OptOutEvidence",
+    "OptOutInput.campaign",
+    "InboundMessage",
     "WebhookEndpoint",
     "WebhookDelivery",
     "OutboundMessage",
+    # issue 9: sender tools
+    "Query.optOutInstruction",
+    "Query.prepareMessage",
+    "Query.prepareMessages",
+    "Query.optOutLink",
+    "Query.unsubscribeHeaders",
+    "Mutation.setOptOutInstruction",
+    "PreparedMessage",
+    "PreparedMessageResult",
+    "OptOutLink",
+    "UnsubscribeHeaders",
+    # issue 11: running it for real
+    "Query.apiKeys",
+    "Query.optOutInsights",
+    "Mutation.createApiKey",
+    "Mutation.revokeApiKey",
+    "ApiKey",
+    "InsightInterval",
+    "InsightDimension",
+    "InsightBucket",
+    # issue 12: consent per campaign type, proof and erasure
+    "Purpose.CONVERSATIONAL",
+    "ConsentMode",
+    "ConsentMethod",
+    "BlockReason",
+    "ConsentTopic",
+    "ConsentStatus",
+    "ConsentInput",
+    "Account.consentMode",
+    "Account.conversationWindowHours",
+    "OptOutStatus.allowed",
+    "OptOutStatus.blockedBy",
+    "Query.audience(topicId)",
+    "Query.checkOptOuts(topicId)",
+    "Query.consentTopics",
+    "Query.consentStatus",
+    "Query.expiringConsents",
+    "Mutation.updateAccount(consentMode)",
+    "Mutation.updateAccount(conversationWindowHours)",
+    "Mutation.createConsentTopic",
+    "Mutation.updateConsentTopic",
+    "Mutation.recordConsent",
+    "Mutation.withdrawConsent",
+    "Mutation.eraseToken",
 }
 
 
@@ -70,7 +118,9 @@ def contract_differences() -> list[str]:
         if isinstance(definition, EnumTypeDefinitionNode):
             assert isinstance(served_type, GraphQLEnumType)
             differences += [
-                f"{name}.{v.name.value}" for v in definition.values or [] if v.name.value not in served_type.values
+                f"{name}.{v.name.value}"
+                for v in definition.values or []
+                if v.name.value not in served_type.values and f"{name}.{v.name.value}" not in NOT_YET
             ]
             continue
         for field in definition.fields or []:
@@ -85,6 +135,8 @@ def contract_differences() -> list[str]:
                 differences.append(f"{path} is {served_field.type}, the contract says {print_ast(field.type)}")
             for argument in getattr(field, "arguments", None) or []:
                 served_argument = served_field.args.get(argument.name.value)
+                if f"{path}({argument.name.value})" in NOT_YET:
+                    continue
                 if served_argument is None:
                     differences.append(f"{path}({argument.name.value}) is missing")
                 elif print_ast(argument.type) != str(served_argument.type):
@@ -97,3 +149,22 @@ def contract_differences() -> list[str]:
 
 def test_every_contract_name_is_served_with_its_type() -> None:
     assert contract_differences() == []
+
+
+def is_served(path: str) -> bool:
+    served = schema._schema.type_map
+    name, _, rest = path.partition(".")
+    served_type = served.get(name)
+    if served_type is None or not rest:
+        return served_type is not None
+    if isinstance(served_type, GraphQLEnumType):
+        return rest in served_type.values
+    field_name, _, argument = rest.partition("(")
+    served_field = served_type.fields.get(field_name)  # type: ignore[union-attr]
+    if served_field is None or not argument:
+        return served_field is not None
+    return argument.rstrip(")") in served_field.args
+
+
+def test_the_not_yet_list_names_only_what_is_not_served() -> None:
+    assert [path for path in sorted(NOT_YET) if is_served(path)] == []
