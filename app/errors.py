@@ -5,6 +5,19 @@ Adapters map them to GraphQL `UserError`s or HTTP 4xx answers; nothing here know
 
 from typing import ClassVar
 
+# Messages name the value at fault, but a hostile value must not make the message huge or
+# unreadable: long values are cut, and control characters (NUL included) are escaped.
+_SHOWN_LENGTH = 100
+_CONTROL = {code: f"\\u{code:04x}" for code in [*range(0x20), 0x7F]}
+
+
+def quoted(value: str) -> str:
+    """The value in double quotes as messages show it: control characters escaped, cut at 100."""
+    shown = value if len(value) <= _SHOWN_LENGTH else f"{value[:_SHOWN_LENGTH]}..."
+    shown = shown.translate(_CONTROL)
+    suffix = f" ({len(value):,} characters)" if len(value) > _SHOWN_LENGTH else ""
+    return f'"{shown}"{suffix}'
+
 
 class DomainError(Exception):
     code: ClassVar[str] = "INVALID"

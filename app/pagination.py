@@ -2,11 +2,15 @@
 paging through visits every row exactly once, however large the list."""
 
 import base64
+import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
+from uuid import UUID
 
-from app.errors import InvalidCursor, InvalidInput
+from app.errors import InvalidCursor, InvalidInput, quoted
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1_000
@@ -38,17 +42,42 @@ def encode_cursor(kind: str, key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(kind: str, cursor: str | None, arity: int) -> list[Any] | None:
+# A cursor is ours only if it decodes to exactly the key we encode: each part is read by its
+# own decoder, so a crafted cursor (a bad date, a number for a token, a NUL) is refused here
+# and never reaches SQL.
+MAX_CURSOR_LENGTH = 2_000
+
+
+def text(value: Any) -> str:
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError(value)
+    return value
+
+
+def timestamp(value: Any) -> datetime:
+    moment = datetime.fromisoformat(text(value))
+    if moment.tzinfo is None:
+        raise ValueError(value)
+    return moment.astimezone(UTC)  # raises OverflowError for a date the database cannot hold either
+
+
+def uuid(value: Any) -> UUID:
+    return UUID(text(value))
+
+
+def decode_cursor(kind: str, cursor: str | None, parts: tuple[Callable[[Any], Any], ...]) -> tuple[Any, ...] | None:
     if cursor is None:
         return None
     try:
+        if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+            raise ValueError(cursor)
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError):
-        value = None
-    if not isinstance(value, list) or len(value) != arity + 1 or value[0] != kind:
-        raise InvalidCursor(f'"{cursor}" is not a cursor of this list.', field="after")
-    return value[1:]
+        if not isinstance(value, list) or len(value) != len(parts) + 1 or value[0] != kind:
+            raise ValueError(cursor)
+        return tuple(decode(part) for decode, part in zip(parts, value[1:], strict=True))
+    except (ValueError, TypeError, OverflowError, binascii.Error):
+        raise InvalidCursor(f"{quoted(cursor)} is not a cursor of this list.", field="after") from None
 
 
 def build_page(rows: list[T], size: int, key: Any) -> Page[T]:

@@ -6,6 +6,7 @@ import strawberry
 from app.audiences.service import MAX_GROUPS, AudienceCounts, AudienceQuery, audience_service
 from app.audiences.service import AudienceMember as Member
 from graphql_schema import ids
+from graphql_schema.bounds import list_argument
 from graphql_schema.context import Info
 from graphql_schema.enums import Channel, Purpose
 from graphql_schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Edge, PageInfo, edges_of, once
@@ -63,7 +64,9 @@ class AudienceQueryType:
         self,
         info: Info,
         account_id: strawberry.ID,
-        group_ids: list[strawberry.ID],
+        group_ids: Annotated[
+            list[strawberry.ID], list_argument("The groups whose members make the audience.", max_items=MAX_GROUPS)
+        ],
         channel: Channel,
         purpose: Purpose | None = Purpose.PROMOTIONAL,
         first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,

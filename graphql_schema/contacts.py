@@ -3,9 +3,10 @@ from typing import Annotated, Self
 import strawberry
 
 from app import models
-from app.contacts.service import NewContact, contact_service
+from app.contacts.service import MAX_GROUPS_PER_CONTACT, NewContact, contact_service
 from app.errors import DomainError
 from graphql_schema import ids
+from graphql_schema.bounds import list_argument
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError
 from graphql_schema.groups import Group
@@ -90,7 +91,10 @@ class ContactMutation:
         email: str | None = None,
         first_name: str | None = None,
         last_name: str | None = None,
-        group_ids: list[strawberry.ID] | None = None,
+        group_ids: Annotated[
+            list[strawberry.ID] | None,
+            list_argument("Groups of the account to add the contact to.", max_items=MAX_GROUPS_PER_CONTACT),
+        ] = None,
     ) -> ContactPayload:
         try:
             actor = info.context.actor

@@ -4,10 +4,14 @@ from typing import Self
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from app.errors import DomainError
 
 logger = logging.getLogger("stoplist.graphql")
+
+_PLURALS = {OperationType.QUERY: "Queries", OperationType.MUTATION: "Mutations"}
 
 
 @strawberry.type(description="Why a mutation (or one item of a batch) was refused.")
@@ -25,6 +29,24 @@ class UserError:
     @classmethod
     def list_from(cls, error: DomainError) -> list[Self]:
         return [cls.from_domain(error)]
+
+
+# What a client did wrong, answered to it as it is: not the server's problem, so not logged here
+# (and never with the document, which holds phone numbers and e-mail addresses).
+_CLIENT_ERRORS = (DomainError, GraphQLError, CannotGetOperationTypeError, InvalidOperationTypeError)
+
+
+def is_client_error(error: GraphQLError) -> bool:
+    return error.original_error is None or isinstance(error.original_error, _CLIENT_ERRORS)
+
+
+def log_internal_errors(errors: list[GraphQLError]) -> None:
+    """Logs the errors that will be masked, with their tracebacks; by field path, never the
+    document or its variables."""
+    for error in errors:
+        if not is_client_error(error):
+            path = ".".join(str(part) for part in error.path or []) or "(operation)"
+            logger.error("internal error resolving %s", path, exc_info=error.original_error)
 
 
 class StoplistErrors(MaskErrors):
@@ -55,7 +77,17 @@ class StoplistErrors(MaskErrors):
                         extensions={"code": original.code, "field": original.field},
                     )
                 )
-            elif original is None or isinstance(original, GraphQLError):
+            elif isinstance(original, InvalidOperationTypeError):
+                # Only the legacy graphql-ws protocol restricts what it runs (HTTP answers a 400).
+                processed.append(
+                    GraphQLError(
+                        f"{_PLURALS[original.operation_type]} are not served over the legacy graphql-ws protocol, "
+                        "only subscriptions: send them over HTTP or graphql-transport-ws.",
+                        nodes=error.nodes,
+                        extensions={"code": "OPERATION_NOT_ALLOWED"},
+                    )
+                )
+            elif is_client_error(error):
                 processed.append(error)
             else:
                 processed.append(self.anonymise_error(error))

@@ -1,9 +1,11 @@
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
-from app.feed.service import FeedRequest, feed_service
+from app.feed.service import MAX_FEED_ACCOUNTS, FeedRequest, feed_service
 from graphql_schema import ids
+from graphql_schema.bounds import list_argument
 from graphql_schema.context import Info
 from graphql_schema.direct_delivery import current_channel
 from graphql_schema.enums import Channel, TokenType
@@ -23,9 +25,15 @@ class FeedSubscription:
         info: Info,
         after: str | None = None,
         from_beginning: bool | None = False,
-        account_ids: list[strawberry.ID] | None = None,
-        channels: list[Channel] | None = None,
-        token_types: list[TokenType] | None = None,
+        account_ids: Annotated[
+            list[strawberry.ID] | None, list_argument("Only these accounts' events.", max_items=MAX_FEED_ACCOUNTS)
+        ] = None,
+        channels: Annotated[
+            list[Channel] | None, list_argument("Only events of these channels.", max_items=len(Channel))
+        ] = None,
+        token_types: Annotated[
+            list[TokenType] | None, list_argument("Only events of these token types.", max_items=len(TokenType))
+        ] = None,
     ) -> AsyncGenerator[OptOutEvent, None]:
         context = info.context
         actor = context.actor

@@ -1,4 +1,4 @@
-from typing import Self
+from typing import Annotated, Self
 from uuid import UUID
 
 import strawberry
@@ -7,6 +7,7 @@ from app import models
 from app.errors import DomainError
 from app.groups.service import MAX_CONTACTS_PER_CALL, group_service
 from graphql_schema import ids
+from graphql_schema.bounds import list_argument
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError
 
@@ -84,7 +85,12 @@ class GroupMutation:
         "Contacts already in the group stay as they are."
     )
     async def add_contacts_to_group(
-        self, info: Info, group_id: strawberry.ID, contact_ids: list[strawberry.ID]
+        self,
+        info: Info,
+        group_id: strawberry.ID,
+        contact_ids: Annotated[
+            list[strawberry.ID], list_argument("Contacts of the group's account.", max_items=MAX_CONTACTS_PER_CALL)
+        ],
     ) -> GroupPayload:
         try:
             actor = info.context.actor

@@ -10,6 +10,7 @@ from app.errors import DomainError
 from app.opt_outs.records import EventRecord
 from app.opt_outs.service import MAX_CHECK_TOKENS, OptOutCommand, TokenStatus, opt_out_service
 from graphql_schema import ids
+from graphql_schema.bounds import list_argument, list_field
 from graphql_schema.context import Info
 from graphql_schema.enums import Channel, OptOutAction, OptOutScope, OptOutSource, TokenType
 from graphql_schema.errors import UserError
@@ -92,7 +93,9 @@ class OptOutInput:
     token: str = strawberry.field(
         description="A phone number (international, or national in the account's defaultCountry) or an e-mail address."
     )
-    channels: list[Channel] = strawberry.field(description="SMS, WHATSAPP, VOICE, RCS for numbers; EMAIL for e-mails.")
+    channels: list[Channel] = list_field(
+        "SMS, WHATSAPP, VOICE, RCS for numbers; EMAIL for e-mails.", max_items=len(Channel)
+    )
     reason: str | None = strawberry.field(default=None, description="Free text, at most 1,000 characters.")
     source: OptOutSource | None = strawberry.field(default=OptOutSource.API, description="How it reached Stoplist.")
     idempotency_key: str | None = strawberry.field(
@@ -127,7 +130,13 @@ class OptOutQuery:
         "One answer per token, in order; invalid tokens carry an error instead of failing the call."
     )
     async def check_opt_outs(
-        self, info: Info, account_id: strawberry.ID, channel: Channel, tokens: list[str]
+        self,
+        info: Info,
+        account_id: strawberry.ID,
+        channel: Channel,
+        tokens: Annotated[
+            list[str], list_argument("Phone numbers or e-mail addresses, as sent.", max_items=MAX_CHECK_TOKENS)
+        ],
     ) -> list[OptOutStatus]:
         actor = info.context.actor
         decoded = ids.decode("Account", account_id, field="accountId")

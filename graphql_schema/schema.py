@@ -1,4 +1,5 @@
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -8,15 +9,17 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from app.settings import Settings, get_settings
 from graphql_schema.accounts import AccountMutation, AccountQuery
 from graphql_schema.audiences import AudienceQueryType
 from graphql_schema.contacts import ContactMutation, ContactQuery
 from graphql_schema.direct_delivery import DirectDeliveryExecutionContext
-from graphql_schema.errors import StoplistErrors
+from graphql_schema.errors import StoplistErrors, log_internal_errors
 from graphql_schema.feed import FeedSubscription
 from graphql_schema.groups import GroupMutation, GroupQuery
+from graphql_schema.input_checks import InputChecks
 from graphql_schema.opt_outs import OptOutMutation, OptOutQuery
 from graphql_schema.organizations import OrganizationQuery
 
@@ -27,6 +30,12 @@ Mutation = merge_types("Mutation", (AccountMutation, ContactMutation, GroupMutat
 Subscription = merge_types("Subscription", (FeedSubscription,))
 
 
+class StoplistSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # Strawberry logs every error, the client's included, with the whole document.
+        log_internal_errors(errors)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # The limiters' rule classes are built once: ValidationCache keys on the rule classes, and
     # a fresh limiter per request (a new class each time) would make every request miss it.
@@ -34,7 +43,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.STOPLIST_MAX_QUERY_DEPTH).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.STOPLIST_MAX_ALIASES).validation_rules,
     ]
-    return strawberry.Schema(
+    return StoplistSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -46,6 +55,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             # Clients send the same few documents over and over: parse and validate each once.
             lambda: ParserCache(maxsize=256),
             lambda: ValidationCache(maxsize=256),
+            InputChecks,  # after validation: see graphql_schema/input_checks.py
         ],
     )
 

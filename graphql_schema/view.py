@@ -4,14 +4,18 @@ import json
 from typing import Any, cast
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLRequestData
 from strawberry.schema import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import keys
@@ -45,6 +49,45 @@ class StoplistGraphQL(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request body (and the variables and extensions of a GET) is a JSON object; Strawberry
+        would fail on any other JSON value (`null`, `42`) with an internal error."""
+        value = super().parse_json(data)
+        if not isinstance(value, dict):
+            raise HTTPException(400, f"Expected a JSON object, found {_json_kind(value)}.")
+        return value
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Queries and mutations over HTTP; a subscription over HTTP would run as a query and fail
+        on its event stream, so it is refused: subscriptions are served over WebSocket."""
+        allowed = (
+            {OperationType.QUERY} if request_adapter.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+        )
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except CannotGetOperationTypeError as error:
+            raise HTTPException(400, error.as_http_error_reason()) from error
+        except InvalidOperationTypeError as error:
+            raise HTTPException(400, _not_over_http(error.operation_type, request_adapter.method)) from error
+        except MissingQueryError as error:
+            raise HTTPException(400, "No GraphQL query found in the request.") from error
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -76,6 +119,20 @@ class StoplistGraphQL(GraphQL[Context, None]):
                 {"message": 'A valid API key is required: {"authorization": "Bearer <key>"}.'}
             )
         return cast(UnsetType, UNSET)  # acknowledged, with no payload
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    return "null" if value is None else f"{type(value).__name__} {orjson.dumps(value).decode()[:50]}"
+
+
+def _not_over_http(operation_type: OperationType, method: str) -> str:
+    if operation_type is OperationType.SUBSCRIPTION:
+        return (
+            "Subscriptions are served over WebSocket at /graphql (graphql-transport-ws or graphql-ws), not over HTTP."
+        )
+    return f"{operation_type.value.capitalize()}s are not allowed over {method}: send them with POST."
 
 
 def _wants_graphiql(request: Request) -> bool:

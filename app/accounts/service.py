@@ -10,7 +10,7 @@ from app.accounts.repository import AccountRepository
 from app.auth.actor import Actor
 from app.db import raw
 from app.enums import ContactOptOutEffect, OptOutScope, Role
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound, quoted
 from app.ids import encode
 
 _UNSET = object()
@@ -27,7 +27,7 @@ class AccountChanges:
 def _clean_name(name: str) -> str:
     clean = name.strip()
     if not clean or len(clean) > 200:
-        raise InvalidInput(f'"{name}" is not a valid account name (1 to 200 characters).', field="name")
+        raise InvalidInput(f"{quoted(name)} is not a valid account name (1 to 200 characters).", field="name")
     return clean
 
 

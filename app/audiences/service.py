@@ -10,7 +10,7 @@ from app.db import raw
 from app.enums import Channel, Purpose
 from app.errors import InvalidInput, TooMany
 from app.groups.service import group_service
-from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size, text
 
 MAX_GROUPS = 100
 
@@ -52,7 +52,7 @@ class AudienceService:
         """Checks everything up front, so a page and the counts can then be read independently
         (and only when asked for)."""
         size = page_size(first)
-        key = decode_cursor("audience", after, 1)
+        key = decode_cursor("audience", after, (text,))
         if not query.group_ids:
             raise InvalidInput("Name at least one group.", field="groupIds")
         if len(query.group_ids) > MAX_GROUPS:
@@ -73,7 +73,7 @@ class AudienceService:
             bypass_group_ids=[g.id for g in groups if g.bypass_opt_out] if filtered else [],
             filtered=filtered,
         )
-        return PreparedAudience(scope=scope, size=size, after=str(key[0]) if key else "")
+        return PreparedAudience(scope=scope, size=size, after=key[0] if key else "")
 
     async def page(self, connection: raw.Connection, prepared: PreparedAudience) -> Page[AudienceMember]:
         rows = await AudienceRepository(connection).page(prepared.scope, after=prepared.after, limit=prepared.size + 1)

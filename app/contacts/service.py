@@ -1,5 +1,4 @@
 from dataclasses import dataclass, field
-from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,10 +8,12 @@ from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.contacts.repository import ContactRepository
 from app.enums import Role
-from app.errors import InvalidInput
+from app.errors import InvalidInput, TooMany
 from app.groups.repository import GroupRepository
 from app.groups.service import group_service
-from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size, timestamp, uuid
+
+MAX_GROUPS_PER_CONTACT = 100
 
 
 @dataclass
@@ -46,6 +47,11 @@ class ContactService:
             else None
         )
         email = tokens.normalise_email(new.email, field="email") if new.email and new.email.strip() else None
+        if len(new.group_ids) > MAX_GROUPS_PER_CONTACT:
+            raise TooMany(
+                f"{len(new.group_ids):,} groups in one call; at most {MAX_GROUPS_PER_CONTACT} are allowed.",
+                field="groupIds",
+            )
         groups = await group_service.get_for_account(session, actor, account, new.group_ids, field="groupIds")
         contact = await ContactRepository(session).add(
             models.Contact(
@@ -66,9 +72,8 @@ class ContactService:
         self, session: AsyncSession, actor: Actor, account_id: UUID, *, first: int | None, after: str | None
     ) -> Page[models.Contact]:
         size = page_size(first)
-        key = decode_cursor("contacts", after, 2)
+        after_key = decode_cursor("contacts", after, (timestamp, uuid))
         account = await account_service.get(session, actor, account_id)
-        after_key = (datetime.fromisoformat(key[0]), UUID(key[1])) if key else None
         rows = await ContactRepository(session).page(actor.organization_id, account.id, after=after_key, limit=size + 1)
         return build_page(rows, size, lambda c: encode_cursor("contacts", [c.created_at.isoformat(), str(c.id)]))
 

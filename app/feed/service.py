@@ -8,10 +8,13 @@ from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.db import raw
 from app.enums import Channel, TokenType
+from app.errors import TooMany
 from app.feed.hub import FeedHub, subscribe
 from app.feed.repository import FeedFilter
 from app.opt_outs.cursor import START, EventPosition
 from app.opt_outs.records import EventRecord
+
+MAX_FEED_ACCOUNTS = 100
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,11 @@ class FeedService:
             else hub.position
         )
         account_ids = list(dict.fromkeys(request.account_ids)) if request.account_ids is not None else None
+        if account_ids is not None and len(account_ids) > MAX_FEED_ACCOUNTS:
+            raise TooMany(
+                f"{len(account_ids):,} accounts in one filter; at most {MAX_FEED_ACCOUNTS} are allowed.",
+                field="accountIds",
+            )
         for index, account_id in enumerate(account_ids or []):
             await account_service.settings(connection, actor, account_id, field=f"accountIds.{index}")
         if actor.account_id is not None:

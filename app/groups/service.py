@@ -7,7 +7,7 @@ from app import models
 from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.enums import Role
-from app.errors import Duplicate, InvalidInput, NotFound, TooMany
+from app.errors import Duplicate, InvalidInput, NotFound, TooMany, quoted
 from app.groups.repository import GroupRepository
 from app.ids import encode
 
@@ -53,10 +53,10 @@ class GroupService:
         account = await account_service.get(session, actor, account_id)
         clean = name.strip()
         if not clean or len(clean) > 200:
-            raise InvalidInput(f'"{name}" is not a valid group name (1 to 200 characters).', field="name")
+            raise InvalidInput(f"{quoted(name)} is not a valid group name (1 to 200 characters).", field="name")
         repository = GroupRepository(session)
         if await repository.name_taken(actor.organization_id, account.id, clean):
-            raise Duplicate(f'This account already has a group named "{clean}".', field="name")
+            raise Duplicate(f"This account already has a group named {quoted(clean)}.", field="name")
         return await repository.add(
             models.Group(
                 organization_id=actor.organization_id, account_id=account.id, name=clean, bypass_opt_out=bypass_opt_out

@@ -3,12 +3,17 @@
 oldest one still running, so no event can later appear before a position already read
 (migrations/versions/2026_11_24_0002_commit_safe_event_cursor.py)."""
 
+import re
 from dataclasses import dataclass
 from typing import Self
 
-from app.errors import InvalidCursor
+from app.errors import InvalidCursor, quoted
 
-_MAX_DIGITS = 20
+# ASCII digits only ("²".isdigit() is true), and no more than the columns hold: xact_id is an
+# xid8 (unsigned 64-bit), id a bigint.
+_CURSOR = re.compile(r"([0-9]{1,20})\.([0-9]{1,19})")
+_MAX_XACT_ID = 2**64 - 1
+_MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -21,10 +26,12 @@ class EventPosition:
 
     @classmethod
     def decode(cls, cursor: str, *, field: str) -> Self:
-        xact, _, event = cursor.partition(".")
-        if xact.isdigit() and event.isdigit() and len(xact) <= _MAX_DIGITS and len(event) <= _MAX_DIGITS:
-            return cls(int(xact), int(event))
-        raise InvalidCursor(f'"{cursor}" is not an event cursor.', field=field)
+        match = _CURSOR.fullmatch(cursor)
+        if match is not None:
+            xact_id, event_id = int(match[1]), int(match[2])
+            if xact_id <= _MAX_XACT_ID and event_id <= _MAX_ID:
+                return cls(xact_id, event_id)
+        raise InvalidCursor(f"{quoted(cursor)} is not an event cursor.", field=field)
 
 
 START = EventPosition(0, 0)

@@ -11,11 +11,11 @@ from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.db import raw
 from app.enums import Channel, OptOutAction, OptOutSource, Role, TokenType
-from app.errors import DomainError, IdempotencyKeyReused, InvalidInput, TooMany
+from app.errors import DomainError, IdempotencyKeyReused, InvalidInput, TooMany, quoted
 from app.opt_outs.cursor import START, EventPosition
 from app.opt_outs.records import EventRecord
 from app.opt_outs.repository import OptOutRepository
-from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size
+from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size, text
 
 MAX_CHECK_TOKENS = 10_000
 MAX_REASON_LENGTH = 1_000
@@ -88,7 +88,7 @@ class OptOutService:
             if stored is not None:
                 if stored[:2] != (action.value, fingerprint):
                     raise IdempotencyKeyReused(
-                        f'The idempotency key "{key}" was already used with different parameters.',
+                        f"The idempotency key {quoted(key)} was already used with different parameters.",
                         field="input.idempotencyKey",
                     )
                 return await repository.events_by_id(actor.organization_id, stored[2])
@@ -210,13 +210,13 @@ class OptOutService:
         after: str | None,
     ) -> Page[TokenStatus]:
         size = page_size(first)
-        key = decode_cursor("optouts", after, 3)
+        key = decode_cursor("optouts", after, (text, text, text))
         list_id = await self._list_id(connection, actor, account_id)
         rows = await OptOutRepository(connection).opted_out_page(
             list_id,
             token_type=token_type.value if token_type else None,
             channel=channel.value if channel else None,
-            after=(str(key[0]), str(key[1]), str(key[2])) if key else None,
+            after=key,
             limit=size + 1,
         )
         statuses = [

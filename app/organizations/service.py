@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app import models
 from app.auth.actor import Actor
 from app.auth.service import ApiKeyService, CreatedKey
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound, quoted
 from app.organizations.repository import OrganizationRepository
 
 
@@ -20,7 +20,7 @@ class OrganizationService:
         """Operator action (command line): a new tenant, its opt-out list and its first admin key."""
         clean = name.strip()
         if not clean or len(clean) > 200:
-            raise InvalidInput(f'"{name}" is not a valid organization name (1 to 200 characters).', field="name")
+            raise InvalidInput(f"{quoted(name)} is not a valid organization name (1 to 200 characters).", field="name")
         organization = models.Organization(name=clean)
         await OrganizationRepository(session).add(
             organization, models.OptOutList(organization_id=organization.id, account_id=None)

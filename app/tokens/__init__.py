@@ -13,7 +13,7 @@ import phonenumbers
 from phonenumbers import PhoneMetadata, phonenumberutil
 
 from app.enums import Channel, TokenType
-from app.errors import ChannelMismatch, InvalidToken
+from app.errors import ChannelMismatch, InvalidInput, InvalidToken, quoted
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _MAX_EMAIL_LENGTH = 254
@@ -44,12 +44,12 @@ def _normalise_msisdn(raw: str, default_country: str | None) -> str:
     except phonenumbers.NumberParseException:
         if default_country is None and not text.startswith("+"):
             raise InvalidToken(
-                f'"{raw}" is not in international format (+...) and the account has no defaultCountry.'
+                f"{quoted(raw)} is not in international format (+...) and the account has no defaultCountry."
             ) from None
-        raise InvalidToken(f'"{raw}" is not a phone number.') from None
+        raise InvalidToken(f"{quoted(raw)} is not a phone number.") from None
     if not phonenumbers.is_possible_number(number):
         where = f" for country {default_country}" if default_country else ""
-        raise InvalidToken(f'"{raw}" is not a possible phone number{where}.')
+        raise InvalidToken(f"{quoted(raw)} is not a possible phone number{where}.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -89,7 +89,7 @@ def _plus_digits_e164(text: str) -> str | None:
 def normalise_email(raw: str, *, field: str = "token") -> str:
     text = raw.strip().lower()
     if len(text) > _MAX_EMAIL_LENGTH or not _EMAIL.match(text):
-        raise InvalidToken(f'"{raw}" is not an e-mail address.', field=field)
+        raise InvalidToken(f"{quoted(raw)} is not an e-mail address.", field=field)
     return text
 
 
@@ -107,13 +107,11 @@ def require_channels_match(token: str, token_type: TokenType, channels: list[Cha
     for channel in channels:
         if channel.token_type is not token_type:
             kind = "an e-mail address" if token_type is TokenType.EMAIL else "a phone number"
-            raise ChannelMismatch(f'Channel {channel} does not apply to {kind} ("{token}").', field=field)
+            raise ChannelMismatch(f"Channel {channel} does not apply to {kind} ({quoted(token)}).", field=field)
 
 
 def normalise_country(raw: str, *, field: str) -> str:
-    from app.errors import InvalidInput
-
     code = raw.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise InvalidInput(f'"{raw}" is not an ISO 3166 alpha-2 country code.', field=field)
+        raise InvalidInput(f"{quoted(raw)} is not an ISO 3166 alpha-2 country code.", field=field)
     return code

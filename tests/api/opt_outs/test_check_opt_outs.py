@@ -69,5 +69,5 @@ async def test_more_than_ten_thousand_tokens_is_a_clear_error(tenant: Tenant, ap
     )
 
     assert errors == [
-        {"message": "10001 tokens in one call; at most 10000 are allowed.", "code": "TOO_MANY", "field": "tokens"}
+        {"message": "tokens has 10,001 items; at most 10,000 are allowed.", "code": "TOO_MANY", "field": "tokens"}
     ]
