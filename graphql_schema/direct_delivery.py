@@ -52,6 +52,14 @@ class DirectChannel:
         self._shape_id: int | None = None
         self._complete: Callable[[Any], dict[str, Any] | None] | None = None
 
+    def release(self) -> None:
+        """Drops everything the operation held (its executor, variables and socket): copies of the
+        operation's context, kept by timers it started, may outlive it by minutes."""
+        self.executor = None
+        self._results = self._shape_id = self._complete = None
+        self._send_text = _closed
+        self._is_open = _never
+
     def ready(self) -> bool:
         """Whether this operation's events can be shared: it runs one plain root field for a caller."""
         if self._shape_id is None and self.executor is not None:
@@ -95,6 +103,14 @@ class DirectChannel:
                 return None
             data = result.data
         return orjson.dumps({"data": data}).decode()
+
+
+async def _closed(_text: str) -> None:
+    raise WebSocketDisconnected
+
+
+def _never() -> bool:
+    return False
 
 
 current_channel: ContextVar[DirectChannel | None] = ContextVar("current_channel", default=None)

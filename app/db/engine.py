@@ -15,7 +15,15 @@ def build_engine(database_url: str, *, pool_size: int = 20, application_name: st
         pool_pre_ping=False,
         # Reconnects after a database restart: a dropped connection is discarded, not reused.
         pool_recycle=3600,
-        connect_args={"server_settings": {"application_name": application_name}},
+        # Statement errors would otherwise carry their parameters (phone numbers, e-mails) into logs.
+        hide_parameters=True,
+        connect_args={
+            "server_settings": {"application_name": application_name},
+            # Our statements are a fixed set, so they may stay prepared for good; and a lifetime
+            # means a timer per statement, which keeps a copy of the context of the request that
+            # prepared it (and what that context references) for as long.
+            "max_cached_statement_lifetime": 0,
+        },
     )
 
 
