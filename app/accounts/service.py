@@ -98,6 +98,10 @@ class AccountService:
     ) -> models.Account:
         actor.require(Role.ADMIN, what="change account settings")
         account = await self.get(session, actor, account_id, field="id")
+        if changes.opt_out_scope is not None and changes.opt_out_scope.value != account.opt_out_scope:
+            # An account key switching its isolated account onto the organization list could read
+            # every other account's opt-outs there, and switch back unseen.
+            actor.require_organization_key(what="change an account's optOutScope")
         repository = AccountRepository(session)
         if changes.default_country is not _UNSET:
             country = changes.default_country

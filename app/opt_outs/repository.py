@@ -67,12 +67,17 @@ _STATES_FOR_TOKENS = (
     "SELECT token, channel, opted_out, since, reason FROM opt_out_states"
     " WHERE organization_id = $1 AND list_id = $2 AND token = ANY($3::text[])"
 )
+# Keys are the account's a call is made through: another account of the organization never
+# sees one (migrations/versions/2026_12_01_0003_idempotency_keys_per_account.py).
 _CLAIM_KEY = (
-    "INSERT INTO idempotency_keys (organization_id, key, operation, fingerprint) VALUES ($1, $2, $3, $4)"
-    " ON CONFLICT DO NOTHING RETURNING key"
+    "INSERT INTO idempotency_keys (organization_id, account_id, key, operation, fingerprint)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING key"
 )
-_STORED_KEY = "SELECT operation, fingerprint, event_ids FROM idempotency_keys WHERE organization_id = $1 AND key = $2"
-_RECORD_KEY = "UPDATE idempotency_keys SET event_ids = $3 WHERE organization_id = $1 AND key = $2"
+_STORED_KEY = (
+    "SELECT operation, fingerprint, event_ids FROM idempotency_keys"
+    " WHERE organization_id = $1 AND account_id = $2 AND key = $3"
+)
+_RECORD_KEY = "UPDATE idempotency_keys SET event_ids = $4 WHERE organization_id = $1 AND account_id = $2 AND key = $3"
 _PURGE_KEYS = "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)"
 _CONTACT_EFFECTS = {
     (effect, column): statement.format(column=column)
@@ -125,18 +130,21 @@ class OptOutRepository:
         return [EventRecord(*row) for row in await self.connection.fetch(_EVENTS_BY_ID, organization_id, list(ids))]
 
     async def claim_idempotency_key(
-        self, organization_id: UUID, key: str, operation: str, fingerprint: str
+        self, organization_id: UUID, account_id: UUID, key: str, operation: str, fingerprint: str
     ) -> tuple[str, str, list[int]] | None:
         """None when the key is new (now claimed by this transaction), else what was stored for it.
 
         A concurrent claim of the same key waits here until the first transaction ends."""
-        if await self.connection.fetchval(_CLAIM_KEY, organization_id, key, operation, fingerprint) is not None:
+        claimed = await self.connection.fetchval(_CLAIM_KEY, organization_id, account_id, key, operation, fingerprint)
+        if claimed is not None:
             return None
-        row = await self.connection.fetchrow(_STORED_KEY, organization_id, key)
+        row = await self.connection.fetchrow(_STORED_KEY, organization_id, account_id, key)
         return row["operation"], row["fingerprint"], list(row["event_ids"])
 
-    async def record_idempotent_result(self, organization_id: UUID, key: str, event_ids: list[int]) -> None:
-        await self.connection.execute(_RECORD_KEY, organization_id, key, event_ids)
+    async def record_idempotent_result(
+        self, organization_id: UUID, account_id: UUID, key: str, event_ids: list[int]
+    ) -> None:
+        await self.connection.execute(_RECORD_KEY, organization_id, account_id, key, event_ids)
 
     async def purge_idempotency_keys(self, older_than_hours: int) -> int:
         status = await self.connection.execute(_PURGE_KEYS, older_than_hours)

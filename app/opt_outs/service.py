@@ -84,7 +84,9 @@ class OptOutService:
                     field="input.idempotencyKey",
                 )
             fingerprint = command.fingerprint(action)
-            stored = await repository.claim_idempotency_key(actor.organization_id, key, action.value, fingerprint)
+            stored = await repository.claim_idempotency_key(
+                actor.organization_id, account.id, key, action.value, fingerprint
+            )
             if stored is not None:
                 if stored[:2] != (action.value, fingerprint):
                     raise IdempotencyKeyReused(
@@ -107,7 +109,7 @@ class OptOutService:
             api_key_id=actor.key_id,
         )
         if key is not None:
-            await repository.record_idempotent_result(actor.organization_id, key, [e.id for e in events])
+            await repository.record_idempotent_result(actor.organization_id, account.id, key, [e.id for e in events])
         if events and action is OptOutAction.OPT_OUT and account.on_opt_out != "KEEP":
             await repository.apply_contact_effect(
                 actor.organization_id, account.id, token, token_type, account.on_opt_out

@@ -101,3 +101,24 @@ async def test_account_key_sees_only_its_account(tenant: Tenant, api: ApiClient)
     assert [e["code"] for e in sibling_contacts] == ["NOT_FOUND"]
     assert [e["code"] for e in opt_out["optOut"]["errors"]] == ["NOT_FOUND"]
     assert (await api.graphql(CHECK, {"a": sibling}, key=tenant.reader_key))["checkOptOuts"] == [{"optedOut": False}]
+
+
+async def test_an_account_key_cannot_switch_onto_the_organization_list_to_read_it(
+    tenant: Tenant, api: ApiClient
+) -> None:
+    sibling = await tenant.create_account()
+    await tenant.opt_out(sibling, "+31611111111", ["SMS"])  # in the organization list
+    isolated = await tenant.create_account(scope="ACCOUNT")
+    isolated_admin = await tenant.key("admin", isolated)
+
+    switch = await api.graphql(
+        "mutation($id: ID!) { updateAccount(id: $id, optOutScope: ORGANIZATION) { errors { code } } }",
+        {"id": isolated},
+        key=isolated_admin,
+    )
+    seen = await api.graphql("{ optOuts { edges { node { token } } } }", key=isolated_admin)
+    checked = await api.graphql(CHECK, {"a": isolated}, key=isolated_admin)
+
+    assert switch == {"updateAccount": {"errors": [{"code": "FORBIDDEN"}]}}
+    assert seen == {"optOuts": {"edges": []}}
+    assert checked == {"checkOptOuts": [{"optedOut": False}]}

@@ -75,3 +75,35 @@ async def test_unknown_account_is_refused(tenant: Tenant, api: ApiClient) -> Non
     assert data["updateAccount"]["errors"] == [
         {"field": "id", "code": "INVALID_ID", "message": '"acc_nope" is not a valid Account id.'}
     ]
+
+
+async def test_an_account_key_cannot_change_its_accounts_opt_out_scope(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account(scope="ACCOUNT", country="DE")
+    account_admin = await tenant.key("admin", account)
+
+    data = await api.graphql(UPDATE, {"id": account, "scope": "ORGANIZATION", "country": "NL"}, key=account_admin)
+
+    assert data["updateAccount"] == {
+        "account": None,
+        "errors": [
+            {
+                "field": None,
+                "code": "FORBIDDEN",
+                "message": "An account-scoped API key cannot change an account's optOutScope.",
+            }
+        ],
+    }
+    unchanged = await api.graphql(
+        "query($id: ID!) { account(id: $id) { optOutScope defaultCountry } }", {"id": account}, key=tenant.admin_key
+    )
+    assert unchanged == {"account": {"optOutScope": "ACCOUNT", "defaultCountry": "DE"}}
+
+
+async def test_an_account_key_changes_its_accounts_other_settings(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account(scope="ACCOUNT", country="DE")
+    account_admin = await tenant.key("admin", account)
+
+    data = await api.graphql(UPDATE, {"id": account, "scope": "ACCOUNT", "country": "NL"}, key=account_admin)
+
+    assert data["updateAccount"]["errors"] == []
+    assert data["updateAccount"]["account"]["defaultCountry"] == "NL"

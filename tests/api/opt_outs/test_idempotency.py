@@ -112,3 +112,36 @@ async def test_keys_are_kept_a_day_then_purged(tenant: Tenant, api: ApiClient, s
     )
     assert [e["token"] for e in reused] == ["+31600000000"]
     assert [e["code"] for e in kept["optOut"]["errors"]] == ["IDEMPOTENCY_KEY_REUSED"]
+
+
+async def opt_out_with_key(api: ApiClient, key: str, account: str, token: str, idempotency_key: str) -> dict[str, Any]:
+    variables = {
+        "input": {"accountId": account, "token": token, "channels": ["SMS"], "idempotencyKey": idempotency_key}
+    }
+    return dict((await api.graphql(OPT_OUT, variables, key=key))["optOut"])
+
+
+async def test_a_key_used_through_one_account_is_unknown_to_a_sibling_account(tenant: Tenant, api: ApiClient) -> None:
+    first, second = await tenant.create_account(), await tenant.create_account()
+    first_key, second_key = await tenant.key("writer", first), await tenant.key("writer", second)
+    in_first = await opt_out_with_key(api, first_key, first, "+31611111111", "order-1")
+
+    in_second = await opt_out_with_key(api, second_key, second, "+31622222222", "order-1")
+    retried_in_second = await opt_out_with_key(api, second_key, second, "+31622222222", "order-1")
+
+    assert in_second["errors"] == []
+    assert [(e["accountId"], e["token"]) for e in in_second["events"]] == [(second, "+31622222222")]
+    assert retried_in_second == in_second
+    assert in_first["events"] != in_second["events"]
+
+
+async def test_a_sibling_account_cannot_replay_or_probe_another_accounts_key(tenant: Tenant, api: ApiClient) -> None:
+    first, second = await tenant.create_account(), await tenant.create_account()
+    await tenant.opt_out(first, "+31611111111", ["SMS"], idempotencyKey="order-2")
+    second_key = await tenant.key("writer", second)
+
+    # The very input of the first account's call, through the second: not a replay of its events.
+    same_input = await opt_out_with_key(api, second_key, second, "+31611111111", "order-2")
+
+    assert same_input["errors"] == []
+    assert same_input["events"] == []  # the number is already opted out in the shared list
