@@ -99,7 +99,10 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
             port=port,
             workers=workers,
             log_level=settings.STOPLIST_LOG_LEVEL.lower(),
+            http="app.http.uvicorn_protocol:HeaderTimeoutProtocol",  # by name: each worker imports it
+            timeout_keep_alive=settings.STOPLIST_HTTP_KEEP_ALIVE_SECONDS,
             ws="websockets-sansio",
+            ws_max_size=settings.STOPLIST_MAX_BODY_BYTES,
             ws_per_message_deflate=settings.STOPLIST_WS_PER_MESSAGE_DEFLATE,
         )
 

@@ -5,6 +5,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import TypedDict
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -17,7 +18,8 @@ from app.db import raw
 from app.db.engine import build_engine, build_sessionmaker
 from app.feed.hub import FeedHub
 from app.http.health import healthz
-from app.http.limits import BodySizeLimit
+from app.http.limits import RequestLimits
+from app.log_privacy import keep_personal_data_out_of_logs
 from app.opt_outs.service import opt_out_service
 from app.settings import Settings, get_settings
 from graphql_schema.schema import build_schema
@@ -79,6 +81,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         keep_alive=True,  # the legacy graphql-ws protocol's "ka" messages
         keep_alive_interval=settings.STOPLIST_WS_KEEP_ALIVE_SECONDS,
         max_subscriptions_per_connection=settings.STOPLIST_WS_MAX_SUBSCRIPTIONS,
+        connection_init_wait_timeout=timedelta(seconds=settings.STOPLIST_WS_INIT_TIMEOUT_SECONDS),
     )
     return Starlette(
         routes=[
@@ -86,7 +89,13 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],
-        middleware=[Middleware(BodySizeLimit, max_bytes=settings.STOPLIST_MAX_BODY_BYTES)],
+        middleware=[
+            Middleware(
+                RequestLimits,
+                max_body_bytes=settings.STOPLIST_MAX_BODY_BYTES,
+                body_timeout=settings.STOPLIST_HTTP_BODY_TIMEOUT_SECONDS,
+            )
+        ],
         lifespan=lifespan,
     )
 
@@ -97,6 +106,7 @@ def app_factory() -> Starlette:
     if not settings.DATABASE_URL:
         raise RuntimeError("DATABASE_URL is not set; start the service with `stoplist serve`.")
     app = create_app(settings, settings.DATABASE_URL)
+    keep_personal_data_out_of_logs()
     tune_garbage_collector()
     return app
 

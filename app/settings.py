@@ -20,10 +20,18 @@ class Settings(BaseSettings):
     STOPLIST_MAX_QUERY_DEPTH: int = 10
     STOPLIST_MAX_ALIASES: int = 30
     STOPLIST_MAX_TOKENS: int = 2_000
-    STOPLIST_MAX_BODY_BYTES: int = 4 * 1024 * 1024
+    STOPLIST_MAX_BODY_BYTES: int = 4 * 1024 * 1024  # also the largest WebSocket message
+    # A slow client (slowloris) holds a connection for as long as it is let: each phase of a
+    # request is bounded. Headers: from the connection's start, or a request's first byte, to
+    # the end of its headers; body: from the end of the headers to the end of the body.
+    STOPLIST_HTTP_HEADER_TIMEOUT_SECONDS: float = 10.0
+    STOPLIST_HTTP_BODY_TIMEOUT_SECONDS: float = 30.0
+    STOPLIST_HTTP_KEEP_ALIVE_SECONDS: int = 5  # an idle kept-alive connection; uvicorn takes whole seconds
     STOPLIST_LOG_LEVEL: str = "INFO"
     STOPLIST_WS_KEEP_ALIVE_SECONDS: float = 15.0
     STOPLIST_WS_MAX_SUBSCRIPTIONS: int = 20
+    # A WebSocket that has not sent connection_init by then is closed (4408), on both protocols.
+    STOPLIST_WS_INIT_TIMEOUT_SECONDS: float = 10.0
     # Off: feed messages are a few hundred bytes, and compressing each one for each subscriber
     # cost more server CPU than the rest of a delivery's transport (bench/feed).
     STOPLIST_WS_PER_MESSAGE_DEFLATE: bool = False

@@ -124,7 +124,7 @@ class StoplistGraphQL(GraphQL[Context, None]):
 def _json_kind(value: object) -> str:
     if isinstance(value, list):
         return "an array"
-    return "null" if value is None else f"{type(value).__name__} {orjson.dumps(value).decode()[:50]}"
+    return orjson.dumps(value).decode()[:50]
 
 
 def _not_over_http(operation_type: OperationType, method: str) -> str:

@@ -9,7 +9,7 @@ from app.db import migrate
 from app.db.engine import build_engine, build_sessionmaker
 from tests.support.client import ApiClient
 from tests.support.database import throwaway_database
-from tests.support.server import running_server
+from tests.support.server import Server, running_server
 from tests.support.tenants import Tenant, make_tenant
 
 # The server and the factories must hash keys alike; a non-empty pepper also proves it is used.
@@ -36,11 +36,21 @@ def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @pytest.fixture(scope="session")
-def server_url(database_url: str) -> Iterator[str]:
-    # Short WebSocket keep-alives, so the tests can see them.
-    env = {"DATABASE_URL": database_url, "STOPLIST_API_KEY_PEPPER": PEPPER, "STOPLIST_WS_KEEP_ALIVE_SECONDS": "0.5"}
+def server(database_url: str) -> Iterator[Server]:
+    # Short WebSocket keep-alives and initialisation timeout, so the tests can see them.
+    env = {
+        "DATABASE_URL": database_url,
+        "STOPLIST_API_KEY_PEPPER": PEPPER,
+        "STOPLIST_WS_KEEP_ALIVE_SECONDS": "0.5",
+        "STOPLIST_WS_INIT_TIMEOUT_SECONDS": "2",
+    }
     with running_server(env) as server:
-        yield server.url
+        yield server
+
+
+@pytest.fixture(scope="session")
+def server_url(server: Server) -> str:
+    return server.url
 
 
 @pytest.fixture(scope="session")
