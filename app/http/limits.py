@@ -74,23 +74,18 @@ class RequestBody:
         self.max_bytes = max_bytes
         self.deadline = deadline
         self.declared = 0
-        chunked = expects_continue = False
+        chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length" and value.isdigit():  # the HTTP parser refuses any other value
                 self.declared = int(value)
             elif name == b"transfer-encoding":
                 chunked = True
-            elif name == b"expect" and value.lower() == b"100-continue":
-                expects_continue = True
         self.read = not chunked and not self.declared
         self.received = 0
-        # uvicorn sends "100 Continue" at the first receive: until then such a client sends nothing.
-        self.unsolicited = expects_continue
 
     async def receive(self) -> Message:
         if self.read:
             return await self._receive()
-        self.unsolicited = False
         try:
             async with asyncio.timeout_at(self.deadline):
                 message = await self._receive()
@@ -102,12 +97,10 @@ class RequestBody:
         return message
 
     async def discard(self) -> None:
-        """Reads and drops the rest, up to twice the limit in all and until the deadline, then
-        returns, for the connection to be closed. Closing a socket with unread data in it resets
-        the connection, and a client still sending (any asyncio one) then loses the answer it was
-        sent before reading it (RFC 9112, section 9.6); past these bounds, it does."""
-        if self.unsolicited:
-            return
+        """Reads and drops the rest, up to twice the limit in all and until the deadline, before
+        the connection is closed: closing a socket with unread data in it resets the connection,
+        and a client still sending (any asyncio one) then loses the answer before it reads it
+        (RFC 9112, section 9.6). A client that sends more, or later, loses it."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout_at(self.deadline):
                 while not self.read and self.received <= 2 * self.max_bytes:

@@ -69,8 +69,8 @@ def head(method: str, path: str, **headers: str) -> bytes:
 
 
 def parse(raw: bytes) -> Response:
-    head, _, rest = raw.partition(b"\r\n\r\n")
-    status_line, *header_lines = head.decode().split("\r\n")
+    top, _, rest = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = top.decode().split("\r\n")
     headers = dict(line.lower().split(": ", 1) for line in header_lines)
     return Response(int(status_line.split()[1]), headers, rest[: int(headers.get("content-length", len(rest)))])
 
