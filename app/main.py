@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -20,6 +19,7 @@ from app.feed.hub import FeedHub
 from app.http.health import healthz
 from app.http.limits import RequestLimits
 from app.log_privacy import keep_personal_data_out_of_logs
+from app.memory import collect_garbage_every, tune_garbage_collector
 from app.opt_outs.service import opt_out_service
 from app.settings import Settings, get_settings
 from graphql_schema.schema import build_schema
@@ -56,6 +56,11 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             application_name=settings.STOPLIST_DB_APPLICATION_NAME,
         )
         purge = asyncio.create_task(_purge_idempotency_keys(engine))
+        collector = (
+            asyncio.create_task(collect_garbage_every(settings.STOPLIST_GC_INTERVAL_SECONDS))
+            if settings.STOPLIST_GC_INTERVAL_SECONDS > 0
+            else None
+        )
         try:
             listener_name = f"{settings.STOPLIST_DB_APPLICATION_NAME}-feed-listener"
             async with FeedHub(
@@ -73,6 +78,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 }
         finally:
             purge.cancel()
+            if collector is not None:
+                collector.cancel()
             await engine.dispose()
 
     graphql = StoplistGraphQL(
@@ -109,15 +116,3 @@ def app_factory() -> Starlette:
     keep_personal_data_out_of_logs()
     tune_garbage_collector()
     return app
-
-
-def tune_garbage_collector() -> None:
-    """py-spy put ~30% of an optOut request's CPU in cyclic GC, mostly in full collections that
-    scanned every long-lived object (the schema, SQLAlchemy's caches): those are frozen out of
-    the collector's sight after start-up. Each request still leaves ~170 objects in reference
-    cycles; collecting them costs the same however they are batched, but a large generation-0
-    threshold made pauses of 20-70 ms (measured with gc.callbacks) and a p99 of ~100 ms at 32
-    clients. 1,000 gave the best tail (p99 ~50 ms) at the same throughput."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(1_000, 20, 100)

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     STOPLIST_HTTP_BODY_TIMEOUT_SECONDS: float = 30.0
     STOPLIST_HTTP_KEEP_ALIVE_SECONDS: int = 5  # an idle kept-alive connection; uvicorn takes whole seconds
     STOPLIST_LOG_LEVEL: str = "INFO"
+    # A full garbage collection this often keeps memory flat (app/memory.py); 0 turns it off.
+    STOPLIST_GC_INTERVAL_SECONDS: float = 10.0
     STOPLIST_WS_KEEP_ALIVE_SECONDS: float = 15.0
     STOPLIST_WS_MAX_SUBSCRIPTIONS: int = 20
     # A WebSocket that has not sent connection_init by then is closed (4408), on both protocols.

@@ -136,6 +136,14 @@ class VariableUse:
 class Plan:
     literal_problem: GraphQLError | None
     variables: tuple[VariableUse, ...]
+    declared: frozenset[str]
+
+    def drop_undeclared(self, variables: dict[str, Any]) -> None:
+        """GraphQL ignores variables the operation does not declare; they are dropped here, so
+        that what a client sends besides (up to the message limit) is not held for as long as
+        the operation runs."""
+        for name in [name for name in variables if name not in self.declared]:
+            del variables[name]
 
     def problem(self, variables: dict[str, Any]) -> GraphQLError | None:
         if self.literal_problem is not None:
@@ -208,7 +216,7 @@ class _ArgumentCollector(Visitor):
 def plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None) -> Plan:
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return Plan(None, ())
+        return Plan(None, (), frozenset())
     type_info = TypeInfo(schema)
     collector = _ArgumentCollector(type_info, operation)
     visit(document, TypeInfoVisitor(type_info, collector))
@@ -219,7 +227,7 @@ def plan(schema: GraphQLSchema, document: DocumentNode, operation_name: str | No
         VariableUse(use.name, use.input_type, use.path, use.bounds, use.node, defaults.get(use.name))
         for use in collector.uses
     )
-    return Plan(collector.literal_problem, uses)
+    return Plan(collector.literal_problem, uses, frozenset(defaults))
 
 
 class InputChecks(SchemaExtension):
@@ -241,7 +249,9 @@ class InputChecks(SchemaExtension):
                 if len(self._plans) >= self._MAX_PLANS:
                     self._plans.clear()
                 cached = self._plans[key] = (document, plan(context.schema._schema, document, context.operation_name))
-            problem = cached[1].problem(context.variables or {})
+            variables = context.variables or {}
+            cached[1].drop_undeclared(variables)
+            problem = cached[1].problem(variables)
             if problem is not None:
                 context.pre_execution_errors = [problem]
         yield
