@@ -10,6 +10,10 @@ import strawberry
 MAX_ITEMS = "stoplist.max_items"
 MAX_LENGTH = "stoplist.max_length"
 
+# A document of 2,000 tokens (the token limit) is a few kilobytes; parsed documents are cached,
+# so a large one (a long comment is one token) would be held long after its request.
+MAX_DOCUMENT_LENGTH = 100_000
+
 # Far above any name, reason, token or key the API takes (each has its own, smaller rule in its
 # service): a bound on what one string can make the server hold or echo.
 DEFAULT_MAX_LENGTH = 10_000

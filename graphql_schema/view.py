@@ -19,6 +19,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from app.auth import keys
+from graphql_schema.bounds import MAX_DOCUMENT_LENGTH
 from graphql_schema.context import Context
 from graphql_schema.event_results import SharedEventResults
 from graphql_schema.loaders import Loaders
@@ -68,6 +69,12 @@ class StoplistGraphQL(GraphQL[Context, None]):
     ) -> ExecutionResult:
         """Queries and mutations over HTTP; a subscription over HTTP would run as a query and fail
         on its event stream, so it is refused: subscriptions are served over WebSocket."""
+        query = request_data.query
+        if query is not None and len(query) > MAX_DOCUMENT_LENGTH:
+            raise HTTPException(
+                400,
+                f"The GraphQL document is {len(query):,} characters long; at most {MAX_DOCUMENT_LENGTH:,} are allowed.",
+            )
         allowed = (
             {OperationType.QUERY} if request_adapter.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         )

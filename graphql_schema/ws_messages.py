@@ -8,6 +8,8 @@ message (https://github.com/enisdenjo/graphql-ws/blob/master/PROTOCOL.md)."""
 
 from typing import Any
 
+from graphql_schema.bounds import MAX_DOCUMENT_LENGTH
+
 TRANSPORT_WS = "graphql-transport-ws"
 LEGACY_WS = "graphql-ws"
 
@@ -58,6 +60,8 @@ def _operation(payload: Any) -> str | None:
         return f'"payload" must be an object, not {_kind(payload)}'
     if not isinstance(payload.get("query"), str):
         return f'"payload.query" must be a string, not {_kind(payload.get("query"))}'
+    if len(payload["query"]) > MAX_DOCUMENT_LENGTH:
+        return f'"payload.query" is longer than {MAX_DOCUMENT_LENGTH:,} characters'
     for key in ("variables", "extensions"):
         value = payload.get(key)
         if value is not None and not isinstance(value, dict):

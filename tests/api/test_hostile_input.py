@@ -287,3 +287,15 @@ async def test_a_mutation_over_get_is_refused(tenant: Tenant, api: ApiClient) ->
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"] == "Mutations are not allowed over GET: send them with POST."
     assert await api.graphql(ACCOUNTS, key=tenant.admin_key) == {"organization": {"accounts": []}}
+
+
+async def test_a_document_over_a_hundred_thousand_characters_is_refused(tenant: Tenant, api: ApiClient) -> None:
+    # One comment is one token: the token limit alone lets a document grow to the body limit.
+    query = "#" + "x" * 100_000 + "\n{ organization { id } }"
+
+    response = await api.post(query, None, key=tenant.reader_key)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == (
+        "The GraphQL document is 100,025 characters long; at most 100,000 are allowed."
+    )

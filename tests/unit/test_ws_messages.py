@@ -32,6 +32,10 @@ QUERY = {"query": "subscription { optOutEvents { cursor } }"}
             '"payload.operationName" must be a string, not a number',
         ),
         ({"type": "complete"}, '"id" must be a non-empty string, not null'),
+        (
+            {"id": "1", "type": "subscribe", "payload": {"query": "#" * 100_001}},
+            '"payload.query" is longer than 100,000 characters',
+        ),
     ],
 )
 def test_malformed_graphql_transport_ws_messages(message: object, reason: str) -> None:
