@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app import models
+from app.db.arrays import in_ids
 
 
 class ContactRepository:
@@ -23,7 +24,7 @@ class ContactRepository:
             select(col(models.Contact.id)).where(
                 col(models.Contact.organization_id) == organization_id,
                 col(models.Contact.account_id) == account_id,
-                col(models.Contact.id).in_(list(contact_ids)),
+                in_ids(col(models.Contact.id), contact_ids),
             )
         )
         return set(result.scalars())

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app import models
+from app.db.arrays import in_ids
 
 # Memberships carry the contact's tokens (the audience walks them in token order).
 _ADD_MEMBERS = text(
@@ -34,7 +35,7 @@ class GroupRepository:
         result = await self.session.execute(
             select(models.Group).where(
                 col(models.Group.organization_id) == organization_id,
-                col(models.Group.id).in_(list(group_ids)),
+                in_ids(col(models.Group.id), group_ids),
             )
         )
         return list(result.scalars())
@@ -66,7 +67,7 @@ class GroupRepository:
         member = models.GroupMember
         result = await self.session.execute(
             select(col(member.group_id), func.count())
-            .where(col(member.organization_id) == organization_id, col(member.group_id).in_(list(group_ids)))
+            .where(col(member.organization_id) == organization_id, in_ids(col(member.group_id), group_ids))
             .group_by(col(member.group_id))
         )
         return {group_id: count for group_id, count in result.tuples()}
@@ -85,7 +86,7 @@ class GroupRepository:
         result = await self.session.execute(
             select(col(member.contact_id), models.Group)
             .join(models.Group, col(models.Group.id) == col(member.group_id))
-            .where(col(member.organization_id) == organization_id, col(member.contact_id).in_(list(contact_ids)))
+            .where(col(member.organization_id) == organization_id, in_ids(col(member.contact_id), contact_ids))
             .order_by(col(models.Group.name))
         )
         return [(contact_id, group) for contact_id, group in result.tuples()]
