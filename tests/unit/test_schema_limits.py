@@ -1,5 +1,8 @@
-"""The schema's own guards, executed in-process: depth limit and masking of internal errors."""
+"""The schema's own guards, executed in-process: depth limit, masking and logging of internal errors."""
 
+import logging
+
+import pytest
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import QueryDepthLimiter
@@ -7,7 +10,7 @@ from strawberry.extensions import QueryDepthLimiter
 from app.errors import InvalidInput
 from app.settings import Settings
 from graphql_schema.errors import StoplistErrors
-from graphql_schema.schema import build_schema
+from graphql_schema.schema import StoplistSchema, build_schema
 
 
 async def test_depth_above_the_configured_limit_is_refused() -> None:
@@ -51,3 +54,16 @@ async def test_graphql_validation_errors_are_not_masked() -> None:
 
     errors: list[GraphQLError] = result.errors or []
     assert [e.message for e in errors] == ["Cannot query field 'nope' on type 'Query'."]
+
+
+async def test_only_internal_errors_are_logged_and_never_with_the_document(caplog: pytest.LogCaptureFixture) -> None:
+    schema = StoplistSchema(Query, extensions=[StoplistErrors])
+    caplog.set_level(logging.DEBUG)
+
+    await schema.execute('query Lookup { broken refused nope(token: "+31611111111") }')  # invalid: nothing runs
+    await schema.execute("query Lookup { broken refused }", variable_values={"t": "+31611111111"})
+
+    logged = [(record.name, record.levelname, record.getMessage()) for record in caplog.records]
+    assert logged == [("stoplist.graphql", "ERROR", "internal error resolving broken")]
+    assert caplog.records[0].exc_info is not None and caplog.records[0].exc_info[0] is RuntimeError
+    assert "+31611111111" not in caplog.text

@@ -1,0 +1,56 @@
+"""The server's log carries no personal data, and a client's mistakes are not logged as the
+server's errors."""
+
+from pathlib import Path
+
+from tests.support.client import ApiClient
+from tests.support.server import Server
+from tests.support.tenants import OPT_OUT, Tenant
+
+PHONE, EMAIL = "+31687650001", "private.person@example.com"
+
+
+def written_since(log: Path, offset: int) -> str:
+    with open(log, encoding="utf-8", errors="replace") as lines:
+        lines.seek(offset)
+        return lines.read()
+
+
+async def test_client_errors_log_neither_the_document_nor_an_error(
+    server: Server, tenant: Tenant, api: ApiClient
+) -> None:
+    account = await tenant.create_account()
+    offset = server.log.stat().st_size
+
+    await api.post(
+        f'{{ checkOptOuts(accountId: "{account}", channel: SMS, tokens: ["{PHONE}"]) {{ nope }} }}',
+        None,
+        key=tenant.reader_key,
+    )
+    await api.post(
+        OPT_OUT, {"input": {"accountId": "acc_nope", "token": PHONE, "channels": ["SMS"]}}, key=tenant.writer_key
+    )
+    await api.post(
+        OPT_OUT, {"input": {"accountId": account, "token": EMAIL, "channels": ["SMS"]}}, key=tenant.writer_key
+    )
+    await api.post(
+        OPT_OUT, {"input": {"accountId": account, "token": f"{PHONE}\x00", "channels": ["SMS"]}}, key=tenant.writer_key
+    )
+    await api.post(
+        f'{{ optOutHistory(accountId: "{account}", token: "{EMAIL}", after: "x") {{ totalCount }} }}',
+        None,
+        key=tenant.reader_key,
+    )
+    await api.http.get(
+        "/graphql",
+        params={
+            "query": f'{{ checkOptOuts(accountId: "{account}", channel: EMAIL, tokens: ["{EMAIL}"]) {{ optedOut }} }}'
+        },
+        headers={"authorization": f"Bearer {tenant.reader_key}"},
+    )
+
+    log = written_since(server.log, offset)
+    assert "/graphql?..." in log  # the access log names the request, not its query string
+    assert PHONE not in log
+    assert EMAIL not in log and "private.person" not in log
+    assert " ERROR " not in log and "Traceback" not in log
