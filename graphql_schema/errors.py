@@ -8,6 +8,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from app.errors import DomainError
+from app.log_privacy import redacted_traceback
 
 logger = logging.getLogger("stoplist.graphql")
 
@@ -44,9 +45,9 @@ def log_internal_errors(errors: list[GraphQLError]) -> None:
     """Logs the errors that will be masked, with their tracebacks; by field path, never the
     document or its variables."""
     for error in errors:
-        if not is_client_error(error):
+        if error.original_error is not None and not is_client_error(error):
             path = ".".join(str(part) for part in error.path or []) or "(operation)"
-            logger.error("internal error resolving %s", path, exc_info=error.original_error)
+            logger.error("internal error resolving %s\n%s", path, redacted_traceback(error.original_error))
 
 
 class StoplistErrors(MaskErrors):

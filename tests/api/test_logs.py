@@ -3,6 +3,12 @@ server's errors."""
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.log_privacy import redacted_traceback
 from tests.support.client import ApiClient
 from tests.support.server import Server
 from tests.support.tenants import OPT_OUT, Tenant
@@ -54,3 +60,14 @@ async def test_client_errors_log_neither_the_document_nor_an_error(
     assert PHONE not in log
     assert EMAIL not in log and "private.person" not in log
     assert " ERROR " not in log and "Traceback" not in log
+
+
+async def test_a_failed_statement_does_not_carry_its_parameters(engine: AsyncEngine) -> None:
+    with pytest.raises(DBAPIError) as failed:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT CAST(:token AS integer)"), {"token": EMAIL})
+
+    logged = redacted_traceback(failed.value)
+    assert "sqlalchemy.exc.DBAPIError: (sqlalchemy.dialects.postgresql.asyncpg.Error) invalid input for query" in logged
+    assert "[SQL parameters hidden due to hide_parameters=True]" in logged
+    assert EMAIL not in logged and "private.person" not in logged
