@@ -101,7 +101,8 @@ class OptOutInput:
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Makes retries safe: the same key with the same input returns the first call's events for at "
-        "least 24 hours; the same key with a different input is refused.",
+        "least 24 hours; the same key with a different input is refused. Keys belong to the account the call is "
+        "made through: other accounts never see them. At most 255 characters.",
     )
 
     def to_command(self) -> OptOutCommand:
