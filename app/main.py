@@ -22,6 +22,7 @@ from app.log_privacy import keep_personal_data_out_of_logs
 from app.memory import collect_garbage_every, tune_garbage_collector
 from app.opt_outs.service import opt_out_service
 from app.settings import Settings, get_settings
+from graphql_schema.execution import ignore_abandoned_field_coroutines
 from graphql_schema.schema import build_schema
 from graphql_schema.view import StoplistGraphQL
 
@@ -114,5 +115,6 @@ def app_factory() -> Starlette:
         raise RuntimeError("DATABASE_URL is not set; start the service with `stoplist serve`.")
     app = create_app(settings, settings.DATABASE_URL)
     keep_personal_data_out_of_logs()
+    ignore_abandoned_field_coroutines()
     tune_garbage_collector()
     return app

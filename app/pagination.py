@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -52,6 +53,13 @@ def text(value: Any) -> str:
     if not isinstance(value, str) or "\x00" in value:
         raise ValueError(value)
     return value
+
+
+def one_of(choices: type[StrEnum]) -> Callable[[Any], str]:
+    def decode(value: Any) -> str:
+        return choices(text(value)).value  # ValueError for any other value
+
+    return decode
 
 
 def timestamp(value: Any) -> datetime:

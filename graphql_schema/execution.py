@@ -10,6 +10,10 @@ anything else, and any value it cannot complete exactly as graphql-core would (a
 a non-null field), goes the ordinary way, so results and errors stay the same.
 """
 
+import inspect
+import re
+import sys
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -163,3 +167,28 @@ class FastListExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 def _unwrap(output_type: GraphQLOutputType) -> GraphQLOutputType:
     return output_type.of_type if isinstance(output_type, GraphQLNonNull) else output_type
+
+
+# graphql-core creates each field's coroutine before it runs it. When a non-null field fails,
+# it cancels the sibling tasks still pending (gather_with_cancel); a task cancelled before its
+# first step never awaits the coroutine it was given, which Python reports when the garbage
+# collector finalises it: as a "never awaited" warning, or, when the collection happens to run
+# inside a frame without builtins (a NamedTuple's __new__, such as graphql-core's Path), as an
+# unraisable KeyError('__import__') of the warning machinery itself. That work is abandoned on
+# purpose: nothing of it ran and nothing is held. For graphql-core's executor and Strawberry's
+# resolver wrappers only, neither report is the server's error.
+_ABANDONED_OWNERS = re.compile(r"(Executor|GraphQLCoreConverter)\.[\w.<>]+")
+
+
+def ignore_abandoned_field_coroutines() -> None:
+    warnings.filterwarnings(
+        "ignore", message=f"coroutine '{_ABANDONED_OWNERS.pattern}' was never awaited", category=RuntimeWarning
+    )
+    report = sys.unraisablehook
+
+    def unless_abandoned(unraisable: Any) -> None:
+        abandoned = unraisable.object
+        if not (inspect.iscoroutine(abandoned) and _ABANDONED_OWNERS.fullmatch(abandoned.__qualname__)):
+            report(unraisable)
+
+    sys.unraisablehook = unless_abandoned

@@ -15,7 +15,7 @@ from app.errors import DomainError, IdempotencyKeyReused, InvalidInput, TooMany,
 from app.opt_outs.cursor import START, EventPosition
 from app.opt_outs.records import EventRecord
 from app.opt_outs.repository import OptOutRepository
-from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size, text
+from app.pagination import Page, build_page, decode_cursor, encode_cursor, one_of, page_size, text
 
 MAX_CHECK_TOKENS = 10_000
 MAX_REASON_LENGTH = 1_000
@@ -212,7 +212,7 @@ class OptOutService:
         after: str | None,
     ) -> Page[TokenStatus]:
         size = page_size(first)
-        key = decode_cursor("optouts", after, (text, text, text))
+        key = decode_cursor("optouts", after, (one_of(TokenType), one_of(Channel), text))
         list_id = await self._list_id(connection, actor, account_id)
         rows = await OptOutRepository(connection).opted_out_page(
             list_id,

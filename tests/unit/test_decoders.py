@@ -9,9 +9,10 @@ from uuid import UUID
 import pytest
 
 from app import ids
+from app.enums import Channel, TokenType
 from app.errors import InvalidCursor, InvalidId, quoted
 from app.opt_outs.cursor import EventPosition
-from app.pagination import decode_cursor, encode_cursor, text, timestamp, uuid
+from app.pagination import decode_cursor, encode_cursor, one_of, text, timestamp, uuid
 
 ID = UUID("0123456789abcdef0123456789abcdef")
 
@@ -101,6 +102,14 @@ def test_a_crafted_list_cursor_is_invalid(cursor: str) -> None:
     with pytest.raises(InvalidCursor) as refused:
         decode_cursor("contacts", cursor, (timestamp, uuid))
     assert refused.value.message == f"{quoted(cursor)} is not a cursor of this list."
+
+
+@pytest.mark.parametrize(
+    "cursor", [crafted("optouts", "NOPE", "SMS", "+31611111111"), crafted("optouts", "MSISDN", "FAX", "+31611111111")]
+)
+def test_a_list_cursor_holds_only_the_values_its_list_has(cursor: str) -> None:
+    with pytest.raises(InvalidCursor):
+        decode_cursor("optouts", cursor, (one_of(TokenType), one_of(Channel), text))
 
 
 @pytest.mark.parametrize("part", [1, None, ["x"], "a\x00b"])
