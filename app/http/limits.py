@@ -59,7 +59,7 @@ class RequestLimits:
         if status == 413:
             message = f"The request body exceeds {self.max_body_bytes} bytes."
         else:
-            message = f"The request body did not arrive within {self.body_timeout:g} seconds."
+            message = f"The request body did not arrive within {self.body_timeout:g} s."
         body = error_body(code, message)
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers})

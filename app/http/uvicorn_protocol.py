@@ -89,7 +89,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
             self._arm_header_timer()
             return
         if self.request_begun:
-            message = f"The request headers did not arrive within {self.header_timeout:g} seconds."
+            message = f"The request headers did not arrive within {self.header_timeout:g} s."
             body = error_body("REQUEST_TIMEOUT", message)
             head = [b"HTTP/1.1 408 Request Timeout\r\n"]
             head += [name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers]

@@ -122,7 +122,7 @@ def test_headers_sent_slowly_are_cut_off_with_a_408(limited_server: Server) -> N
 
     assert (response.status, response.headers["connection"]) == (408, "close")
     assert response.json() == {
-        "error": {"code": "REQUEST_TIMEOUT", "message": "The request headers did not arrive within 0.5 seconds."}
+        "error": {"code": "REQUEST_TIMEOUT", "message": "The request headers did not arrive within 0.5 s."}
     }
 
 
@@ -136,7 +136,7 @@ def test_the_next_request_on_a_kept_alive_connection_is_timed_too(limited_server
 
     assert response.status == 408
     assert response.json() == {
-        "error": {"code": "REQUEST_TIMEOUT", "message": "The request headers did not arrive within 0.5 seconds."}
+        "error": {"code": "REQUEST_TIMEOUT", "message": "The request headers did not arrive within 0.5 s."}
     }
 
 
@@ -193,7 +193,7 @@ def test_a_body_that_does_not_arrive_in_time_gets_a_408(limited_server: Server, 
 
     assert (response.status, response.headers["connection"]) == (408, "close")
     assert response.json() == {
-        "error": {"code": "REQUEST_TIMEOUT", "message": "The request body did not arrive within 0.5 seconds."}
+        "error": {"code": "REQUEST_TIMEOUT", "message": "The request body did not arrive within 0.5 s."}
     }
 
 
