@@ -9,10 +9,12 @@ made pauses of 20-70 ms (measured with gc.callbacks) and a p99 of ~100 ms at 32 
 gave the best tail (p99 ~50 ms) at the same throughput.
 
 With those settings a full collection came only after millions of allocations, so the cyclic
-garbage that reached the oldest generation (a dropped WebSocket connection leaves ~15 KB of it)
-stayed: RSS grew by ~5 MB for every 300 connections opened and dropped. A full collection on a
-timer, whatever the load, keeps it flat at the cost of one short pause per interval
-(`./dev bench memory`, docs/BENCHMARKS.md)."""
+garbage that reached the oldest generation (a dropped WebSocket connection leaves ~10 KB of it)
+stayed: RSS grew by 3 to 5 MB for every 300 connections opened and dropped. A full collection on
+a timer, whatever the load, keeps it flat. Under load each is a pause of 100 to 160 ms, which
+takes the place of the thresholds' own full collections (a pause of 300 to 380 ms every 25 to
+35 s): every 10 s kept the p99 and shortened the tail; every 5 s reached the p99, every 30 s
+paused nearly as long as none (`./dev bench memory`, docs/BENCHMARKS.md)."""
 
 import asyncio
 import gc

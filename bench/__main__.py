@@ -1,6 +1,7 @@
 """`./dev bench`: load a realistic tenant, run the real server, and measure each hot path of the
 API against the same answer computed by hand-written SQL. `./dev bench feed` measures the live
-opt-out feed instead (bench/feed). See docs/BENCHMARKS.md."""
+opt-out feed instead (bench/feed), `./dev bench memory` the garbage collector's setting
+(bench/memory). See docs/BENCHMARKS.md."""
 
 import argparse
 import asyncio
@@ -159,6 +160,11 @@ def main() -> None:
         from bench.feed.cli import main as feed
 
         feed(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["memory"]:  # `./dev bench memory ...`: the garbage collector's setting, bench/memory
+        from bench.memory.cli import main as memory
+
+        memory(sys.argv[2:])
         return
     args = _parser().parse_args()
     if args.contacts < 1_000:

@@ -4,14 +4,9 @@ their targets, and (after a full run) writes them into docs/BENCHMARKS.md, "Live
 import argparse
 import asyncio
 import random
-import secrets
 import shlex
 import sys
-from pathlib import Path
 
-import asyncpg
-
-from bench import cpu
 from bench.feed import fanout, latency, say, writes
 from bench.feed.organizations import Organization, create_organizations
 from bench.feed.priming import prime_organizations
@@ -20,13 +15,11 @@ from bench.feed.subscribers import Subscribers
 from bench.feed.writers import Writers
 from bench.figures import Figure, text_table
 from bench.load import Driver
-from bench.report import machine, results_section, write_results
-from tests.support.database import throwaway_database
+from bench.report import results_section, write_results
+from bench.session import LOGS, ROOT, add_docs_options, report_log_findings, session
 from tests.support.server import Server, running_server
 
-ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "BENCHMARKS.md"
-LOGS = ROOT / "bench" / ".data"
 MARKERS = ("<!-- bench:feed:start -->", "<!-- bench:feed:end -->")
 PARTS = ("latency", "deliveries", "writes")
 # Writes of each spread run, per second of --write-duration: about what one process answers here.
@@ -50,9 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--write-duration", type=float, help="seconds per write-throughput run (default 12, quick 3)")
     parser.add_argument("--warmup", type=float, help="warm-up seconds before each write run (default 2, quick 1)")
     parser.add_argument("--seed", type=int, default=1, help="seeds the tokens and the organizations written to")
-    docs = parser.add_mutually_exclusive_group()
-    docs.add_argument("--docs", action="store_true", help="write docs/BENCHMARKS.md even for a partial or quick run")
-    docs.add_argument("--no-docs", action="store_true", help="do not write docs/BENCHMARKS.md")
+    add_docs_options(parser)
     return parser
 
 
@@ -63,15 +54,6 @@ def _defaults(args: argparse.Namespace) -> None:
     args.rounds = args.rounds or (2 if quick else 5)
     args.write_duration = args.write_duration or (3.0 if quick else 12.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if quick else 2.0)
-
-
-def _log_findings(log: Path) -> list[str]:
-    """Warnings, errors and tracebacks a server wrote: none is expected."""
-    try:
-        lines = log.read_text(errors="replace").splitlines()
-    except OSError:
-        return []
-    return [line for line in lines if any(word in line for word in ("WARNING", "ERROR", "CRITICAL", "Traceback"))]
 
 
 def _show(title: str, figures: list[Figure]) -> None:
@@ -223,33 +205,13 @@ class Tools:
 
 
 async def run(args: argparse.Namespace, command: str) -> int:
-    from app.db.migrate import upgrade_async
-
     parts = set(args.only or PARTS)
-    busy_before = cpu.busy_share()  # before we start anything: is other work using the machine?
-    if busy_before > 0.1:
-        say(f"warning: the CPUs are {busy_before:.0%} busy before the run: other work shares them")
-    LOGS.mkdir(parents=True, exist_ok=True)
-    for stale in LOGS.glob("feed-*.log"):
-        stale.unlink()
-    pepper = secrets.token_urlsafe(16)
     figures: list[Figure] = []
     tools = Tools(args.seed)
     try:
-        async with throwaway_database("STOPLIST_BENCH_DATABASE_URL", "stoplist-bench") as database:
-            await upgrade_async(database.url)
-            connection = await asyncpg.connect(database.url)
-            try:
-                machine_info = await machine(connection, database.kind)
-            finally:
-                await connection.close()
-            machine_info["CPU busy before the run"] = f"{busy_before:.0%} (other work on the machine)"
-            say("\n".join(f"{name}: {value}" for name, value in machine_info.items()) + "\n")
-            env: dict[str, str | None] = {
-                "DATABASE_URL": database.url,
-                "STOPLIST_API_KEY_PEPPER": pepper,
-                "STOPLIST_LOG_LEVEL": "WARNING",  # access logs off, as a busy deployment runs
-            }
+        async with session("feed") as run_session:
+            database, pepper, env = run_session.database, run_session.pepper, run_session.env
+            machine_info = run_session.machine_info
             organizations: list[Organization] = []
             if "latency" in parts:
                 measured, organizations = await _latency(args, env, database.url, pepper, tools)
@@ -265,10 +227,7 @@ async def run(args: argparse.Namespace, command: str) -> int:
     say(f"{len(met)} targets met, {len(missed)} missed.")
     for figure in missed:
         say(f"  MISS: {figure.name}: {figure.cells()[1]} (target {figure.target})")
-    for log in sorted(LOGS.glob("feed-*.log")):
-        findings = _log_findings(log)
-        if findings:
-            say(f"{log.relative_to(ROOT)}: {len(findings)} warning/error lines, e.g. {findings[0][:200]}")
+    report_log_findings("feed")
 
     defaults = _parser().parse_args([])
     _defaults(defaults)

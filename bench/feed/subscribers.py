@@ -31,6 +31,18 @@ CONNECTS_AT_ONCE = 50  # a thundering herd of handshakes would only time out
 HANDSHAKE_TIMEOUT = 60.0
 
 
+async def subscribe(url: str, key: str) -> ClientConnection:
+    """A graphql-transport-ws connection, initialised with `key`, that has sent SUBSCRIBE."""
+    socket = await connect(url, subprotocols=[PROTOCOL], open_timeout=HANDSHAKE_TIMEOUT, close_timeout=2)  # type: ignore[list-item]
+    init = {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
+    await socket.send(orjson.dumps(init).decode())
+    ack = orjson.loads(await asyncio.wait_for(socket.recv(), HANDSHAKE_TIMEOUT))
+    if ack.get("type") != "connection_ack":
+        raise RuntimeError(f"no connection_ack: {ack}")
+    await socket.send(SUBSCRIBE)
+    return socket
+
+
 @dataclass(frozen=True)
 class _Failure:
     traceback: str
@@ -55,14 +67,7 @@ class _Client:
 
         async def subscribed(key: str) -> ClientConnection:
             async with gate:
-                socket = await connect(url, subprotocols=[PROTOCOL], open_timeout=HANDSHAKE_TIMEOUT, close_timeout=2)  # type: ignore[list-item]
-                init = {"type": "connection_init", "payload": {"authorization": f"Bearer {key}"}}
-                await socket.send(orjson.dumps(init).decode())
-                ack = orjson.loads(await asyncio.wait_for(socket.recv(), HANDSHAKE_TIMEOUT))
-                if ack.get("type") != "connection_ack":
-                    raise RuntimeError(f"no connection_ack: {ack}")
-                await socket.send(SUBSCRIBE)
-                return socket
+                return await subscribe(url, key)
 
         self.closing = False
         self.ignored = frozenset()
