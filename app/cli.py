@@ -10,13 +10,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app import ids
 from app.auth.service import ApiKeyService
 from app.db import migrate
 from app.db.database import database_url
-from app.db.engine import build_engine, build_sessionmaker
+from app.db.engine import build_engine
+from app.db.unit_of_work import UnitOfWork, UnitsOfWork
 from app.db.urls import redacted
 from app.errors import DomainError
 from app.organizations.service import organization_service
@@ -111,15 +110,15 @@ def _exit_on_signal(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _in_a_unit_of_work(settings: Settings, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
     with database_url(settings) as url:
         migrate.upgrade(url)
 
         async def run() -> T:
             engine = build_engine(url, pool_size=1)
             try:
-                async with build_sessionmaker(engine).begin() as session:
-                    return await work(session)
+                async with UnitsOfWork(engine).write() as unit:
+                    return await work(unit)
             finally:
                 await engine.dispose()
 
@@ -128,7 +127,7 @@ def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[T
 
 def create_organization(settings: Settings, name: str, *, as_json: bool) -> None:
     keys = ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value())
-    created = _with_session(settings, lambda s: organization_service.create(s, keys, name=name))
+    created = _in_a_unit_of_work(settings, lambda unit: organization_service.create(unit, keys, name=name))
     organization_id = ids.encode("Organization", created.organization.id)
     if as_json:
         _print_json(
@@ -146,8 +145,8 @@ def create_key(settings: Settings, *, org: str, account: str | None, role: str, 
     keys = ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value())
     organization_id = ids.decode("Organization", org, field="org")
     account_id = ids.decode("Account", account, field="account") if account else None
-    created = _with_session(
-        settings, lambda s: keys.create(s, organization_id=organization_id, role=role, account_id=account_id)
+    created = _in_a_unit_of_work(
+        settings, lambda unit: keys.create(unit, organization_id=organization_id, role=role, account_id=account_id)
     )
     if as_json:
         _print_json({"apiKey": created.key, "role": role, "organizationId": org, "accountId": account})

@@ -7,14 +7,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import TypedDict
 
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
 from app.auth.service import ApiKeyService
-from app.db import raw
-from app.db.engine import build_engine, build_sessionmaker
+from app.db.engine import build_engine
+from app.db.unit_of_work import UnitsOfWork
 from app.feed.hub import FeedHub
 from app.http.health import healthz
 from app.http.limits import RequestLimits
@@ -32,17 +31,16 @@ PURGE_INTERVAL_SECONDS = 3600
 
 
 class State(TypedDict):
-    engine: AsyncEngine
-    sessionmaker: async_sessionmaker[AsyncSession]
+    units: UnitsOfWork
     feed: FeedHub
     api_keys: ApiKeyService
 
 
-async def _purge_idempotency_keys(engine: AsyncEngine) -> None:
+async def _purge_idempotency_keys(units: UnitsOfWork) -> None:
     while True:
         try:
-            async with raw.transaction(engine) as connection:
-                await opt_out_service.purge_idempotency_keys(connection)
+            async with units.write() as unit:
+                await opt_out_service.purge_idempotency_keys(unit)
         except Exception:  # a failed purge must not stop the service; it runs again next hour
             logger.exception("purging expired idempotency keys failed")
         await asyncio.sleep(PURGE_INTERVAL_SECONDS)
@@ -56,7 +54,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             pool_size=settings.STOPLIST_DB_POOL_SIZE,
             application_name=settings.STOPLIST_DB_APPLICATION_NAME,
         )
-        purge = asyncio.create_task(_purge_idempotency_keys(engine))
+        purge = asyncio.create_task(_purge_idempotency_keys(UnitsOfWork(engine)))
         collector = (
             asyncio.create_task(collect_garbage_every(settings.STOPLIST_GC_INTERVAL_SECONDS))
             if settings.STOPLIST_GC_INTERVAL_SECONDS > 0
@@ -72,9 +70,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 poll_interval=settings.STOPLIST_FEED_POLL_SECONDS,
             ) as feed:
                 yield {
-                    "engine": engine,
+                    "units": UnitsOfWork(engine, wake_feed=feed.committed),
                     "feed": feed,
-                    "sessionmaker": build_sessionmaker(engine),
                     "api_keys": ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value()),
                 }
         finally:

@@ -68,13 +68,14 @@ def _uuid_from_hex(value: str, prefix: str) -> UUID:
 async def create_tenant(database_url: str, pepper: str, host: str, port: int, group_count: int) -> Tenant:
     # The app's own code makes the organization: the server must hash the key exactly alike.
     from app.auth.service import ApiKeyService
-    from app.db.engine import build_engine, build_sessionmaker
+    from app.db.engine import build_engine
+    from app.db.unit_of_work import UnitsOfWork
     from app.organizations.service import organization_service
 
     engine = build_engine(database_url, pool_size=1)
     try:
-        async with build_sessionmaker(engine).begin() as session:
-            created = await organization_service.create(session, ApiKeyService(pepper), name="Benchmark")
+        async with UnitsOfWork(engine).write() as unit:
+            created = await organization_service.create(unit, ApiKeyService(pepper), name="Benchmark")
     finally:
         await engine.dispose()
     key = created.admin_key.key

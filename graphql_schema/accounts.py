@@ -56,7 +56,7 @@ class AccountQuery:
     async def account(self, info: Info, id: strawberry.ID) -> Account | None:
         actor = info.context.actor
         account_id = ids.decode("Account", id, field="id")
-        account = await info.context.read(lambda s: account_service.find(s, actor, account_id))
+        account = await info.context.read(lambda unit: account_service.find(unit, actor, account_id))
         return Account.from_model(account) if account else None
 
 
@@ -73,8 +73,8 @@ class AccountMutation:
         try:
             actor = info.context.actor
             account = await info.context.run(
-                lambda s: account_service.create(
-                    s,
+                lambda unit: account_service.create(
+                    unit,
                     actor,
                     name=name,
                     opt_out_scope=opt_out_scope or OptOutScope.ORGANIZATION,
@@ -103,7 +103,7 @@ class AccountMutation:
             )
             if default_country is not None:
                 changes.default_country = default_country.value
-            account = await info.context.run(lambda s: account_service.update(s, actor, account_id, changes))
+            account = await info.context.run(lambda unit: account_service.update(unit, actor, account_id, changes))
         except DomainError as error:
             return AccountPayload(account=None, errors=UserError.list_from(error))
         return AccountPayload(account=Account.from_model(account), errors=[])

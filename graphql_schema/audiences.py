@@ -80,16 +80,14 @@ class AudienceQueryType:
             purpose=purpose or Purpose.PROMOTIONAL,
         )
         prepared = await info.context.read(
-            lambda s: audience_service.prepare(s, actor, query, first=first, after=after)
+            lambda unit: audience_service.prepare(unit, actor, query, first=first, after=after)
         )
 
         async def page() -> tuple[list[Edge[AudienceMember]], PageInfo]:
-            members = await info.context.read_raw(lambda connection: audience_service.page(connection, prepared))
+            members = await info.context.read(lambda unit: audience_service.page(unit, prepared))
             return edges_of(members, AudienceMember.from_member)
 
         return AudienceConnection(
             page=once(page),
-            counts=once(
-                lambda: info.context.read_raw(lambda connection: audience_service.counts(connection, prepared))
-            ),
+            counts=once(lambda: info.context.read(lambda unit: audience_service.counts(unit, prepared))),
         )

@@ -68,12 +68,14 @@ class ContactQuery:
     ) -> ContactConnection:
         actor = info.context.actor
         decoded = ids.decode("Account", account_id, field="accountId")
-        page = await info.context.read(lambda s: contact_service.page(s, actor, decoded, first=first, after=after))
+        page = await info.context.read(
+            lambda unit: contact_service.page(unit, actor, decoded, first=first, after=after)
+        )
         edges, page_info = edges_of(page, Contact.from_model)
         return ContactConnection(
             edges=edges,
             page_info=page_info,
-            count_total=lambda: info.context.read(lambda s: contact_service.count(s, actor, decoded)),
+            count_total=lambda: info.context.read(lambda unit: contact_service.count(unit, actor, decoded)),
         )
 
 
@@ -106,7 +108,7 @@ class ContactMutation:
                 last_name=last_name,
                 group_ids=ids.decode_many("Group", group_ids or [], field="groupIds"),
             )
-            contact = await info.context.run(lambda s: contact_service.create(s, actor, new))
+            contact = await info.context.run(lambda unit: contact_service.create(unit, actor, new))
         except DomainError as error:
             return ContactPayload(contact=None, errors=UserError.list_from(error))
         return ContactPayload(contact=Contact.from_model(contact), errors=[])

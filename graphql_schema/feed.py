@@ -45,14 +45,12 @@ class FeedSubscription:
             channels=channels,
             token_types=token_types,
         )
-        feed_filter, start = await context.read_raw(
-            lambda connection: feed_service.prepare(connection, context.feed, actor, request)
-        )
+        feed_filter, start = await context.read(lambda unit: feed_service.prepare(unit, context.feed, actor, request))
         # Over WebSocket, events go straight to the socket (graphql_schema/direct_delivery.py).
         channel = current_channel.get()
         if channel is not None and not channel.ready():
             channel = None
-        async for event in feed_service.events(context.feed, context.engine, feed_filter, start):
+        async for event in feed_service.events(context.feed, context.units.engine, feed_filter, start):
             if channel is not None and await channel.deliver(event):
                 continue
             channel = None  # the ordinary way from here on, so messages stay in order

@@ -48,7 +48,7 @@ class GroupQuery:
     async def groups(self, info: Info, account_id: strawberry.ID) -> list[Group]:
         actor = info.context.actor
         decoded = ids.decode("Account", account_id, field="accountId")
-        groups = await info.context.read(lambda s: group_service.list_for_account(s, actor, decoded))
+        groups = await info.context.read(lambda unit: group_service.list_for_account(unit, actor, decoded))
         return [Group.from_model(group) for group in groups]
 
 
@@ -62,8 +62,8 @@ class GroupMutation:
             actor = info.context.actor
             decoded = ids.decode("Account", account_id, field="accountId")
             group = await info.context.run(
-                lambda s: group_service.create(
-                    s, actor, account_id=decoded, name=name, bypass_opt_out=bool(bypass_opt_out)
+                lambda unit: group_service.create(
+                    unit, actor, account_id=decoded, name=name, bypass_opt_out=bool(bypass_opt_out)
                 )
             )
         except DomainError as error:
@@ -75,7 +75,7 @@ class GroupMutation:
         try:
             actor = info.context.actor
             decoded = ids.decode("Group", group_id, field="groupId")
-            group = await info.context.run(lambda s: group_service.set_bypass(s, actor, decoded, bypass_opt_out))
+            group = await info.context.run(lambda unit: group_service.set_bypass(unit, actor, decoded, bypass_opt_out))
         except DomainError as error:
             return GroupPayload.refused(error)
         return GroupPayload(group=Group.from_model(group), errors=[])
@@ -97,7 +97,7 @@ class GroupMutation:
             decoded_group = ids.decode("Group", group_id, field="groupId")
             decoded_contacts = ids.decode_many("Contact", contact_ids, field="contactIds")
             group = await info.context.run(
-                lambda s: group_service.add_contacts(s, actor, decoded_group, decoded_contacts)
+                lambda unit: group_service.add_contacts(unit, actor, decoded_group, decoded_contacts)
             )
         except DomainError as error:
             return GroupPayload.refused(error)

@@ -5,7 +5,7 @@ from typing import Annotated, Self, TypeAlias
 import strawberry
 
 from app.auth.actor import Actor
-from app.db import raw
+from app.db.unit_of_work import UnitOfWork
 from app.errors import DomainError
 from app.opt_outs.records import EventRecord
 from app.opt_outs.service import MAX_CHECK_TOKENS, OptOutCommand, TokenStatus, opt_out_service
@@ -141,7 +141,7 @@ class OptOutQuery:
     ) -> list[OptOutStatus]:
         actor = info.context.actor
         decoded = ids.decode("Account", account_id, field="accountId")
-        statuses = await info.context.read_raw(lambda s: opt_out_service.check(s, actor, decoded, channel, tokens))
+        statuses = await info.context.read(lambda unit: opt_out_service.check(unit, actor, decoded, channel, tokens))
         return [OptOutStatus.from_status(status) for status in statuses]
 
     @strawberry.field(
@@ -159,18 +159,18 @@ class OptOutQuery:
     ) -> OptOutStatusConnection:
         actor = info.context.actor
         decoded = ids.decode("Account", account_id, field="accountId") if account_id is not None else None
-        page = await info.context.read_raw(
-            lambda s: opt_out_service.opted_out_page(
-                s, actor, account_id=decoded, token_type=token_type, channel=channel, first=first, after=after
+        page = await info.context.read(
+            lambda unit: opt_out_service.opted_out_page(
+                unit, actor, account_id=decoded, token_type=token_type, channel=channel, first=first, after=after
             )
         )
         edges, page_info = edges_of(page, OptOutStatus.from_status)
         return OptOutStatusConnection(
             edges=edges,
             page_info=page_info,
-            count_total=lambda: info.context.read_raw(
-                lambda s: opt_out_service.count_opted_out(
-                    s, actor, account_id=decoded, token_type=token_type, channel=channel
+            count_total=lambda: info.context.read(
+                lambda unit: opt_out_service.count_opted_out(
+                    unit, actor, account_id=decoded, token_type=token_type, channel=channel
                 )
             ),
         )
@@ -186,15 +186,17 @@ class OptOutQuery:
     ) -> OptOutEventConnection:
         actor = info.context.actor
         decoded = ids.decode("Account", account_id, field="accountId")
-        page = await info.context.read_raw(
-            lambda s: opt_out_service.history_page(s, actor, account_id=decoded, token=token, first=first, after=after)
+        page = await info.context.read(
+            lambda unit: opt_out_service.history_page(
+                unit, actor, account_id=decoded, token=token, first=first, after=after
+            )
         )
         edges, page_info = edges_of(page, OptOutEvent.from_model)
         return OptOutEventConnection(
             edges=edges,
             page_info=page_info,
-            count_total=lambda: info.context.read_raw(
-                lambda s: opt_out_service.count_history(s, actor, account_id=decoded, token=token)
+            count_total=lambda: info.context.read(
+                lambda unit: opt_out_service.count_history(unit, actor, account_id=decoded, token=token)
             ),
         )
 
@@ -215,16 +217,14 @@ class OptOutMutation:
         return await _change(info, input, opt_out_service.opt_in)
 
 
-ChangeMethod: TypeAlias = Callable[[raw.Connection, Actor, OptOutCommand], Awaitable[list[EventRecord]]]
+ChangeMethod: TypeAlias = Callable[[UnitOfWork, Actor, OptOutCommand], Awaitable[list[EventRecord]]]
 
 
 async def _change(info: Info, input: OptOutInput, change: ChangeMethod) -> OptOutPayload:
     try:
         actor = info.context.actor
         command = input.to_command()
-        events = await info.context.run_raw(lambda connection: change(connection, actor, command))
-        if events:
-            info.context.feed.committed()  # let subscribers, here and in other processes, hear of it now
+        events = await info.context.run(lambda unit: change(unit, actor, command))
     except DomainError as error:
         return OptOutPayload(events=[], errors=UserError.list_from(error))
     return OptOutPayload(events=[OptOutEvent.from_model(event) for event in events], errors=[])

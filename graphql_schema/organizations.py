@@ -18,7 +18,7 @@ class Organization:
     @strawberry.field(description="Its accounts (only the key's own account, for an account-scoped key).")
     async def accounts(self, info: Info) -> list[Account]:
         actor = info.context.actor
-        accounts = await info.context.read(lambda s: account_service.list_visible(s, actor))
+        accounts = await info.context.read(lambda unit: account_service.list_visible(unit, actor))
         return [Account.from_model(account) for account in accounts]
 
     @classmethod
@@ -31,4 +31,4 @@ class OrganizationQuery:
     @strawberry.field(description="The organization of the calling API key.")
     async def organization(self, info: Info) -> Organization:
         actor = info.context.actor
-        return Organization.from_model(await info.context.read(lambda s: organization_service.get(s, actor)))
+        return Organization.from_model(await info.context.read(lambda unit: organization_service.get(unit, actor)))

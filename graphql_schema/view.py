@@ -101,12 +101,11 @@ class StoplistGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.state
         context = Context(
-            engine=state.engine,
-            sessionmaker=state.sessionmaker,
+            units=state.units,
             feed=state.feed,
             api_keys=state.api_keys,
             maybe_actor=None,
-            loaders=Loaders(state.engine, state.sessionmaker, None),
+            loaders=Loaders(state.units, None),
             event_results=self.event_results,
         )
         # A WebSocket authenticates in its connection_init payload: see on_ws_connect.

@@ -2,11 +2,12 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.service import ApiKeyService
 from app.db import migrate
-from app.db.engine import build_engine, build_sessionmaker
+from app.db.engine import build_engine
+from app.db.unit_of_work import UnitsOfWork
 from tests.support.client import ApiClient
 from tests.support.database import throwaway_database
 from tests.support.server import Server, running_server
@@ -31,8 +32,8 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture(scope="session")
-def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return build_sessionmaker(engine)
+def units(engine: AsyncEngine) -> UnitsOfWork:
+    return UnitsOfWork(engine)
 
 
 @pytest.fixture(scope="session")
@@ -65,12 +66,10 @@ def api_keys() -> ApiKeyService:
 
 
 @pytest.fixture
-async def tenant(api: ApiClient, sessionmaker: async_sessionmaker[AsyncSession], api_keys: ApiKeyService) -> Tenant:
-    return await make_tenant(api, sessionmaker, api_keys)
+async def tenant(api: ApiClient, units: UnitsOfWork, api_keys: ApiKeyService) -> Tenant:
+    return await make_tenant(api, units, api_keys)
 
 
 @pytest.fixture
-async def other_tenant(
-    api: ApiClient, sessionmaker: async_sessionmaker[AsyncSession], api_keys: ApiKeyService
-) -> Tenant:
-    return await make_tenant(api, sessionmaker, api_keys)
+async def other_tenant(api: ApiClient, units: UnitsOfWork, api_keys: ApiKeyService) -> Tenant:
+    return await make_tenant(api, units, api_keys)

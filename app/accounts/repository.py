@@ -19,12 +19,22 @@ _SETTINGS = (
     "SELECT id, organization_id, list_id, opt_out_scope, default_country, on_opt_out FROM accounts"
     " WHERE organization_id = $1 AND id = $2"
 )
+_SETTINGS_OF_MANY = (
+    "SELECT id, organization_id, list_id, opt_out_scope, default_country, on_opt_out FROM accounts"
+    " WHERE organization_id = $1 AND id = ANY($2::uuid[])"
+)
 _ORGANIZATION_LIST = "SELECT id FROM opt_out_lists WHERE organization_id = $1 AND account_id IS NULL"
 
 
 async def settings(connection: raw.Connection, organization_id: UUID, account_id: UUID) -> AccountSettings | None:
     row = await connection.fetchrow(_SETTINGS, organization_id, account_id)
     return AccountSettings(*row) if row is not None else None
+
+
+async def settings_of_many(
+    connection: raw.Connection, organization_id: UUID, account_ids: list[UUID]
+) -> list[AccountSettings]:
+    return [AccountSettings(*row) for row in await connection.fetch(_SETTINGS_OF_MANY, organization_id, account_ids)]
 
 
 async def organization_list(connection: raw.Connection, organization_id: UUID) -> UUID:

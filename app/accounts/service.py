@@ -1,14 +1,12 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app import models, tokens
 from app.accounts import repository
 from app.accounts.records import AccountSettings
 from app.accounts.repository import AccountRepository
 from app.auth.actor import Actor
-from app.db import raw
+from app.db.unit_of_work import UnitOfWork
 from app.enums import ContactOptOutEffect, OptOutScope, Role
 from app.errors import InvalidInput, NotFound, quoted
 from app.ids import encode
@@ -36,39 +34,53 @@ def _not_found(account_id: UUID, field: str) -> NotFound:
 
 
 class AccountService:
-    async def get(
-        self, session: AsyncSession, actor: Actor, account_id: UUID, *, field: str = "accountId"
-    ) -> models.Account:
+    async def get(self, uow: UnitOfWork, actor: Actor, account_id: UUID, *, field: str = "accountId") -> models.Account:
         """The account if this key may see it; a foreign account answers exactly as a missing one."""
         account = None
         if actor.can_see_account(account_id):
-            account = await AccountRepository(session).get(actor.organization_id, account_id)
+            account = await AccountRepository(uow.session).get(actor.organization_id, account_id)
         if account is None:
             raise _not_found(account_id, field)
         return account
 
     async def settings(
-        self, connection: raw.Connection, actor: Actor, account_id: UUID, *, field: str = "accountId"
+        self, uow: UnitOfWork, actor: Actor, account_id: UUID, *, field: str = "accountId"
     ) -> AccountSettings:
-        """`get` for the hot paths, over a plain connection; the same rule, the same answers."""
+        """`get` for the hot paths, over the plain driver; the same rule, the same answers."""
         found = None
         if actor.can_see_account(account_id):
-            found = await repository.settings(connection, actor.organization_id, account_id)
+            found = await repository.settings(uow.connection, actor.organization_id, account_id)
         if found is None:
             raise _not_found(account_id, field)
         return found
 
-    async def find(self, session: AsyncSession, actor: Actor, account_id: UUID) -> models.Account | None:
+    async def settings_of_many(
+        self, uow: UnitOfWork, actor: Actor, account_ids: list[UUID]
+    ) -> dict[UUID, AccountSettings]:
+        """The settings of those of these accounts the key may see, by id; others are left out."""
+        visible = [account_id for account_id in dict.fromkeys(account_ids) if actor.can_see_account(account_id)]
+        found = await repository.settings_of_many(uow.connection, actor.organization_id, visible)
+        return {settings.id: settings for settings in found}
+
+    async def organization_list(self, uow: UnitOfWork, actor: Actor) -> UUID:
+        """The list an organization key reads by default: the organization's own."""
+        return await repository.organization_list(uow.connection, actor.organization_id)
+
+    async def exists(self, uow: UnitOfWork, organization_id: UUID, account_id: UUID) -> bool:
+        """For the operator's command line, which has no key: is this an account of the organization?"""
+        return await AccountRepository(uow.session).get(organization_id, account_id) is not None
+
+    async def find(self, uow: UnitOfWork, actor: Actor, account_id: UUID) -> models.Account | None:
         if not actor.can_see_account(account_id):
             return None
-        return await AccountRepository(session).get(actor.organization_id, account_id)
+        return await AccountRepository(uow.session).get(actor.organization_id, account_id)
 
-    async def list_visible(self, session: AsyncSession, actor: Actor) -> list[models.Account]:
-        return await AccountRepository(session).list_all(actor.organization_id, only=actor.account_id)
+    async def list_visible(self, uow: UnitOfWork, actor: Actor) -> list[models.Account]:
+        return await AccountRepository(uow.session).list_all(actor.organization_id, only=actor.account_id)
 
     async def create(
         self,
-        session: AsyncSession,
+        uow: UnitOfWork,
         actor: Actor,
         *,
         name: str,
@@ -79,7 +91,7 @@ class AccountService:
         actor.require_organization_key(what="create accounts")
         clean_name = _clean_name(name)
         country = tokens.normalise_country(default_country, field="defaultCountry") if default_country else None
-        repository = AccountRepository(session)
+        repository = AccountRepository(uow.session)
         account = models.Account(
             organization_id=actor.organization_id,
             name=clean_name,
@@ -93,16 +105,14 @@ class AccountService:
             )
         return await repository.add(account)
 
-    async def update(
-        self, session: AsyncSession, actor: Actor, account_id: UUID, changes: AccountChanges
-    ) -> models.Account:
+    async def update(self, uow: UnitOfWork, actor: Actor, account_id: UUID, changes: AccountChanges) -> models.Account:
         actor.require(Role.ADMIN, what="change account settings")
-        account = await self.get(session, actor, account_id, field="id")
+        account = await self.get(uow, actor, account_id, field="id")
         if changes.opt_out_scope is not None and changes.opt_out_scope.value != account.opt_out_scope:
             # An account key switching its isolated account onto the organization list could read
             # every other account's opt-outs there, and switch back unseen.
             actor.require_organization_key(what="change an account's optOutScope")
-        repository = AccountRepository(session)
+        repository = AccountRepository(uow.session)
         if changes.default_country is not _UNSET:
             country = changes.default_country
             account.default_country = (
@@ -124,8 +134,8 @@ class AccountService:
                 )
             else:
                 account.list_id = await repository.organization_list_id(actor.organization_id)
-        session.add(account)
-        await session.flush()
+        uow.session.add(account)
+        await uow.session.flush()
         return account
 
 

@@ -1,12 +1,10 @@
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.accounts.service import account_service
 from app.audiences.repository import AudienceRepository, AudienceScope
 from app.auth.actor import Actor
-from app.db import raw
+from app.db.unit_of_work import UnitOfWork
 from app.enums import Channel, Purpose
 from app.errors import InvalidInput, TooMany
 from app.groups.service import group_service
@@ -47,7 +45,7 @@ class PreparedAudience:
 
 class AudienceService:
     async def prepare(
-        self, session: AsyncSession, actor: Actor, query: AudienceQuery, *, first: int | None, after: str | None
+        self, uow: UnitOfWork, actor: Actor, query: AudienceQuery, *, first: int | None, after: str | None
     ) -> PreparedAudience:
         """Checks everything up front, so a page and the counts can then be read independently
         (and only when asked for)."""
@@ -59,9 +57,9 @@ class AudienceService:
             raise TooMany(
                 f"{len(query.group_ids)} groups in one audience; at most {MAX_GROUPS} are allowed.", field="groupIds"
             )
-        account = await account_service.get(session, actor, query.account_id)
+        account = await account_service.get(uow, actor, query.account_id)
         group_ids = list(dict.fromkeys(query.group_ids))
-        groups = await group_service.get_for_account(session, actor, account, group_ids, field="groupIds")
+        groups = await group_service.get_for_account(uow, actor, account, group_ids, field="groupIds")
         filtered = query.purpose is Purpose.PROMOTIONAL
         scope = AudienceScope(
             organization_id=actor.organization_id,
@@ -75,15 +73,17 @@ class AudienceService:
         )
         return PreparedAudience(scope=scope, size=size, after=key[0] if key else "")
 
-    async def page(self, connection: raw.Connection, prepared: PreparedAudience) -> Page[AudienceMember]:
-        rows = await AudienceRepository(connection).page(prepared.scope, after=prepared.after, limit=prepared.size + 1)
+    async def page(self, uow: UnitOfWork, prepared: PreparedAudience) -> Page[AudienceMember]:
+        rows = await AudienceRepository(uow.connection).page(
+            prepared.scope, after=prepared.after, limit=prepared.size + 1
+        )
         members = [
             AudienceMember(contact_id=r["contact_id"], token=r["token"], via_bypass_group=r["via_bypass"]) for r in rows
         ]
         return build_page(members, prepared.size, lambda m: encode_cursor("audience", [m.token]))
 
-    async def counts(self, connection: raw.Connection, prepared: PreparedAudience) -> AudienceCounts:
-        total, suppressed = await AudienceRepository(connection).counts(prepared.scope)
+    async def counts(self, uow: UnitOfWork, prepared: PreparedAudience) -> AudienceCounts:
+        total, suppressed = await AudienceRepository(uow.connection).counts(prepared.scope)
         return AudienceCounts(total=total, suppressed=suppressed)
 
 

@@ -2,12 +2,12 @@ import time
 from dataclasses import dataclass
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from app import models
+from app.accounts.service import account_service
 from app.auth import keys
 from app.auth.actor import Actor
 from app.auth.repository import ApiKeyRepository
+from app.db.unit_of_work import UnitOfWork, UnitsOfWork
 from app.enums import Role
 from app.errors import InvalidInput, NotFound
 from app.ids import encode
@@ -29,19 +29,17 @@ class ApiKeyService:
         self._cache: dict[bytes, tuple[float, Actor]] = {}
 
     async def create(
-        self, session: AsyncSession, *, organization_id: UUID, role: str, account_id: UUID | None = None
+        self, uow: UnitOfWork, *, organization_id: UUID, role: str, account_id: UUID | None = None
     ) -> CreatedKey:
         try:
             parsed_role = Role(role)
         except ValueError:
             raise InvalidInput(f'"{role}" is not a role: use admin, writer or reader.', field="role") from None
-        repository = ApiKeyRepository(session)
+        repository = ApiKeyRepository(uow.session)
         if not await repository.organization_exists(organization_id):
             raise NotFound(f'Organization "{encode("Organization", organization_id)}" does not exist.', field="org")
         if account_id is not None:
-            from app.accounts.repository import AccountRepository
-
-            if await AccountRepository(session).get(organization_id, account_id) is None:
+            if not await account_service.exists(uow, organization_id, account_id):
                 raise NotFound(
                     f'Account "{encode("Account", account_id)}" does not exist in this organization.', field="account"
                 )
@@ -56,14 +54,14 @@ class ApiKeyService:
         await repository.add(model)
         return CreatedKey(key=key, model=model)
 
-    async def resolve(self, sessionmaker: async_sessionmaker[AsyncSession], key: str) -> Actor | None:
+    async def resolve(self, units: UnitsOfWork, key: str) -> Actor | None:
         key_hash = keys.hash_key(key, self.pepper)
         now = time.monotonic()
         cached = self._cache.get(key_hash)
         if cached is not None and cached[0] > now:
             return cached[1]
-        async with sessionmaker() as session:
-            model = await ApiKeyRepository(session).get_active_by_hash(key_hash)
+        async with units.read() as unit:
+            model = await ApiKeyRepository(unit.session).get_active_by_hash(key_hash)
         if model is None:
             self._cache.pop(key_hash, None)
             return None

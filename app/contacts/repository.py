@@ -7,7 +7,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app import models
+from app.db import raw
 from app.db.arrays import in_ids
+from app.enums import TokenType
+
+_DELETE_BY_TOKEN = {
+    column: f"DELETE FROM contacts WHERE organization_id = $1 AND account_id = $2 AND {column} = $3"
+    for column in ("msisdn", "email")
+}
+
+
+async def delete_by_token(
+    connection: raw.Connection, organization_id: UUID, account_id: UUID, token: str, token_type: TokenType
+) -> None:
+    column = "email" if token_type is TokenType.EMAIL else "msisdn"
+    await connection.execute(_DELETE_BY_TOKEN[column], organization_id, account_id, token)
 
 
 class ContactRepository:

@@ -1,15 +1,15 @@
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app import models, tokens
+from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
+from app.contacts import repository as address_book
 from app.contacts.repository import ContactRepository
-from app.enums import Role
+from app.db.unit_of_work import UnitOfWork
+from app.enums import ContactOptOutEffect, Role, TokenType
 from app.errors import InvalidInput, TooMany
-from app.groups.repository import GroupRepository
 from app.groups.service import group_service
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size, timestamp, uuid
 
@@ -36,9 +36,9 @@ def _clean_name(value: str | None, field_name: str) -> str | None:
 
 
 class ContactService:
-    async def create(self, session: AsyncSession, actor: Actor, new: NewContact) -> models.Contact:
+    async def create(self, uow: UnitOfWork, actor: Actor, new: NewContact) -> models.Contact:
         actor.require(Role.WRITER)
-        account = await account_service.get(session, actor, new.account_id)
+        account = await account_service.get(uow, actor, new.account_id)
         if not (new.phone_number and new.phone_number.strip()) and not (new.email and new.email.strip()):
             raise InvalidInput("A contact needs a phoneNumber or an email.", field="phoneNumber")
         msisdn = (
@@ -52,8 +52,8 @@ class ContactService:
                 f"{len(new.group_ids):,} groups in one call; at most {MAX_GROUPS_PER_CONTACT} are allowed.",
                 field="groupIds",
             )
-        groups = await group_service.get_for_account(session, actor, account, new.group_ids, field="groupIds")
-        contact = await ContactRepository(session).add(
+        groups = await group_service.get_for_account(uow, actor, account, new.group_ids, field="groupIds")
+        contact = await ContactRepository(uow.session).add(
             models.Contact(
                 organization_id=actor.organization_id,
                 account_id=account.id,
@@ -63,31 +63,39 @@ class ContactService:
                 last_name=_clean_name(new.last_name, "lastName"),
             )
         )
-        group_repository = GroupRepository(session)
-        for group in groups:
-            await group_repository.add_members(actor.organization_id, group.id, [contact.id])
+        await group_service.enrol(uow, actor, groups, contact.id)
         return contact
 
     async def page(
-        self, session: AsyncSession, actor: Actor, account_id: UUID, *, first: int | None, after: str | None
+        self, uow: UnitOfWork, actor: Actor, account_id: UUID, *, first: int | None, after: str | None
     ) -> Page[models.Contact]:
         size = page_size(first)
         after_key = decode_cursor("contacts", after, (timestamp, uuid))
-        account = await account_service.get(session, actor, account_id)
-        rows = await ContactRepository(session).page(actor.organization_id, account.id, after=after_key, limit=size + 1)
+        account = await account_service.get(uow, actor, account_id)
+        rows = await ContactRepository(uow.session).page(
+            actor.organization_id, account.id, after=after_key, limit=size + 1
+        )
         return build_page(rows, size, lambda c: encode_cursor("contacts", [c.created_at.isoformat(), str(c.id)]))
 
-    async def count(self, session: AsyncSession, actor: Actor, account_id: UUID) -> int:
-        account = await account_service.get(session, actor, account_id)
-        return await ContactRepository(session).count(actor.organization_id, account.id)
+    async def count(self, uow: UnitOfWork, actor: Actor, account_id: UUID) -> int:
+        account = await account_service.get(uow, actor, account_id)
+        return await ContactRepository(uow.session).count(actor.organization_id, account.id)
 
-    async def groups_of(
-        self, session: AsyncSession, actor: Actor, contact_ids: list[UUID]
-    ) -> dict[UUID, list[models.Group]]:
-        by_contact: dict[UUID, list[models.Group]] = {contact_id: [] for contact_id in contact_ids}
-        for contact_id, group in await GroupRepository(session).groups_of_contacts(actor.organization_id, contact_ids):
-            by_contact[contact_id].append(group)
-        return by_contact
+    async def ids_in_account(
+        self, uow: UnitOfWork, actor: Actor, account_id: UUID, contact_ids: list[UUID]
+    ) -> set[UUID]:
+        """Which of these ids are contacts of the account."""
+        return await ContactRepository(uow.session).ids_in_account(actor.organization_id, account_id, contact_ids)
+
+    async def apply_opt_out_effect(
+        self, uow: UnitOfWork, account: AccountSettings, token: str, token_type: TokenType
+    ) -> None:
+        """What the account's `onOptOut` says an opt-out of this token does to its contacts."""
+        effect = ContactOptOutEffect(account.on_opt_out)
+        if effect is ContactOptOutEffect.REMOVE_FROM_GROUPS:
+            await group_service.remove_token_from_groups(uow, account.organization_id, account.id, token, token_type)
+        elif effect is ContactOptOutEffect.DELETE_CONTACT:
+            await address_book.delete_by_token(uow.connection, account.organization_id, account.id, token, token_type)
 
 
 contact_service = ContactService()

@@ -1,4 +1,4 @@
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.db.urls import sqlalchemy_url
 
@@ -25,7 +25,3 @@ def build_engine(database_url: str, *, pool_size: int = 20, application_name: st
             "max_cached_statement_lifetime": 0,
         },
     )
-
-
-def build_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)

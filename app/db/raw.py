@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any, TypeAlias
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 Connection: TypeAlias = "asyncpg.Connection[Any]"
 
@@ -26,22 +26,21 @@ _DISCONNECTED = (
 
 
 @contextlib.asynccontextmanager
-async def connection(engine: AsyncEngine) -> AsyncIterator[Connection]:
-    """A connection for reads: each statement sees the latest committed data."""
-    async with engine.connect() as pooled:
-        raw = await pooled.get_raw_connection()
-        try:
-            yield raw.driver_connection
-        except _DISCONNECTED:
-            # SQLAlchemy never saw this error, so it would hand out the dead connection, and its
-            # dead siblings, again: drop this one, and the pool, so the next requests reconnect.
-            await pooled.invalidate()
-            await engine.dispose(close=False)
-            raise
+async def driver_of(pooled: AsyncConnection) -> AsyncIterator[Connection]:
+    """The asyncpg connection under a pooled SQLAlchemy connection."""
+    raw = await pooled.get_raw_connection()
+    try:
+        yield raw.driver_connection
+    except _DISCONNECTED:
+        # SQLAlchemy never saw this error, so it would hand out the dead connection, and its
+        # dead siblings, again: drop this one, and the pool, so the next requests reconnect.
+        await pooled.invalidate()
+        await pooled.engine.dispose(close=False)
+        raise
 
 
 @contextlib.asynccontextmanager
-async def transaction(engine: AsyncEngine) -> AsyncIterator[Connection]:
-    """One unit of work: committed (durably) when the block ends, rolled back if it raises."""
-    async with connection(engine) as driver, driver.transaction():
+async def connection(engine: AsyncEngine) -> AsyncIterator[Connection]:
+    """A connection for reads: each statement sees the latest committed data."""
+    async with engine.connect() as pooled, driver_of(pooled) as driver:
         yield driver

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.accounts.service import account_service
 from app.auth.actor import Actor
-from app.db import raw
+from app.db.unit_of_work import UnitOfWork
 from app.enums import Channel, TokenType
 from app.errors import TooMany
 from app.feed.hub import FeedHub, subscribe
@@ -28,7 +28,7 @@ class FeedRequest:
 
 class FeedService:
     async def prepare(
-        self, connection: raw.Connection, hub: FeedHub, actor: Actor, request: FeedRequest
+        self, uow: UnitOfWork, hub: FeedHub, actor: Actor, request: FeedRequest
     ) -> tuple[FeedFilter, EventPosition]:
         """The filter a subscription reads with, and where it starts. A key sees only its own
         organization's events, and an account key only its account's."""
@@ -46,7 +46,7 @@ class FeedService:
                 field="accountIds",
             )
         for index, account_id in enumerate(account_ids or []):
-            await account_service.settings(connection, actor, account_id, field=f"accountIds.{index}")
+            await account_service.settings(uow, actor, account_id, field=f"accountIds.{index}")
         if actor.account_id is not None:
             account_ids = [actor.account_id]
         feed_filter = FeedFilter(

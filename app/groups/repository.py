@@ -8,7 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app import models
+from app.db import raw
 from app.db.arrays import in_ids
+from app.enums import TokenType
 
 # Memberships carry the contact's tokens (the audience walks them in token order).
 _ADD_MEMBERS = text(
@@ -17,6 +19,23 @@ _ADD_MEMBERS = text(
     " WHERE contact.organization_id = :organization_id AND contact.id = ANY(:contact_ids)"
     " ON CONFLICT DO NOTHING"
 ).bindparams(bindparam("contact_ids", type_=ARRAY(PG_UUID(as_uuid=True))))
+
+
+# Memberships carry copies of their contact's tokens, so the account's memberships with a token
+# are found by those copies (indexed per group) within the account's groups.
+_REMOVE_TOKEN = {
+    column: "DELETE FROM group_members AS member USING groups AS owner"
+    f" WHERE member.organization_id = $1 AND member.{column} = $3 AND owner.id = member.group_id"
+    " AND owner.organization_id = $1 AND owner.account_id = $2"
+    for column in ("msisdn", "email")
+}
+
+
+async def remove_token(
+    connection: raw.Connection, organization_id: UUID, account_id: UUID, token: str, token_type: TokenType
+) -> None:
+    column = "email" if token_type is TokenType.EMAIL else "msisdn"
+    await connection.execute(_REMOVE_TOKEN[column], organization_id, account_id, token)
 
 
 class GroupRepository:

@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from app.db import raw
-from app.enums import OptOutAction, TokenType
+from app.enums import OptOutAction
 from app.opt_outs.cursor import EventPosition
 from app.opt_outs.records import EventRecord
 
@@ -79,16 +79,6 @@ _STORED_KEY = (
 )
 _RECORD_KEY = "UPDATE idempotency_keys SET event_ids = $4 WHERE organization_id = $1 AND account_id = $2 AND key = $3"
 _PURGE_KEYS = "DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)"
-_CONTACT_EFFECTS = {
-    (effect, column): statement.format(column=column)
-    for column in ("msisdn", "email")
-    for effect, statement in {
-        "REMOVE_FROM_GROUPS": "DELETE FROM group_members AS member USING contacts AS contact"
-        " WHERE member.contact_id = contact.id AND member.organization_id = $1 AND contact.organization_id = $1"
-        " AND contact.account_id = $2 AND contact.{column} = $3",
-        "DELETE_CONTACT": "DELETE FROM contacts WHERE organization_id = $1 AND account_id = $2 AND {column} = $3",
-    }.items()
-}
 
 
 class OptOutRepository:
@@ -204,11 +194,3 @@ class OptOutRepository:
     async def count_history(self, list_id: UUID, token: str) -> int:
         count: int = await self.connection.fetchval(_COUNT_HISTORY, list_id, token)
         return count
-
-    async def apply_contact_effect(
-        self, organization_id: UUID, account_id: UUID, token: str, token_type: TokenType, effect: str
-    ) -> None:
-        column = "email" if token_type is TokenType.EMAIL else "msisdn"
-        statement = _CONTACT_EFFECTS.get((effect, column))
-        if statement is not None:
-            await self.connection.execute(statement, organization_id, account_id, token)

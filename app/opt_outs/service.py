@@ -6,10 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from app import models, tokens
-from app.accounts import repository as account_repository
 from app.accounts.service import account_service
 from app.auth.actor import Actor
-from app.db import raw
+from app.contacts.service import contact_service
+from app.db.unit_of_work import UnitOfWork
 from app.enums import Channel, OptOutAction, OptOutSource, Role, TokenType
 from app.errors import DomainError, IdempotencyKeyReused, InvalidInput, TooMany, quoted
 from app.opt_outs.cursor import START, EventPosition
@@ -53,17 +53,17 @@ class TokenStatus:
 
 
 class OptOutService:
-    async def opt_out(self, connection: raw.Connection, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
-        return await self._change(connection, actor, command, OptOutAction.OPT_OUT)
+    async def opt_out(self, uow: UnitOfWork, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
+        return await self._change(uow, actor, command, OptOutAction.OPT_OUT)
 
-    async def opt_in(self, connection: raw.Connection, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
-        return await self._change(connection, actor, command, OptOutAction.OPT_IN)
+    async def opt_in(self, uow: UnitOfWork, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
+        return await self._change(uow, actor, command, OptOutAction.OPT_IN)
 
     async def _change(
-        self, connection: raw.Connection, actor: Actor, command: OptOutCommand, action: OptOutAction
+        self, uow: UnitOfWork, actor: Actor, command: OptOutCommand, action: OptOutAction
     ) -> list[EventRecord]:
         actor.require(Role.WRITER, what="change opt-outs")
-        account = await account_service.settings(connection, actor, command.account_id, field="input.accountId")
+        account = await account_service.settings(uow, actor, command.account_id, field="input.accountId")
         if not command.channels:
             raise InvalidInput("Name at least one channel.", field="input.channels")
         if command.reason is not None and len(command.reason) > MAX_REASON_LENGTH:
@@ -74,7 +74,7 @@ class OptOutService:
         token_type = tokens.detect_type(command.token)
         token = tokens.normalise(command.token, token_type, account.default_country, field="input.token")
         tokens.require_channels_match(command.token, token_type, command.channels, field="input.channels")
-        repository = OptOutRepository(connection)
+        repository = OptOutRepository(uow.connection)
 
         key = command.idempotency_key
         if key is not None:
@@ -110,20 +110,20 @@ class OptOutService:
         )
         if key is not None:
             await repository.record_idempotent_result(actor.organization_id, account.id, key, [e.id for e in events])
-        if events and action is OptOutAction.OPT_OUT and account.on_opt_out != "KEEP":
-            await repository.apply_contact_effect(
-                actor.organization_id, account.id, token, token_type, account.on_opt_out
-            )
+        if events:
+            uow.events_written()  # the live feed hears of them at commit, here and in other processes
+            if action is OptOutAction.OPT_OUT:
+                await contact_service.apply_opt_out_effect(uow, account, token, token_type)
         return events
 
     async def check(
-        self, connection: raw.Connection, actor: Actor, account_id: UUID, channel: Channel, raw_tokens: list[str]
+        self, uow: UnitOfWork, actor: Actor, account_id: UUID, channel: Channel, raw_tokens: list[str]
     ) -> list[TokenStatus]:
         if len(raw_tokens) > MAX_CHECK_TOKENS:
             raise TooMany(
                 f"{len(raw_tokens)} tokens in one call; at most {MAX_CHECK_TOKENS} are allowed.", field="tokens"
             )
-        account = await account_service.settings(connection, actor, account_id)
+        account = await account_service.settings(uow, actor, account_id)
         token_type = channel.token_type
         normalised: list[tuple[str, str | None, DomainError | None]] = []
         for index, given in enumerate(raw_tokens):
@@ -134,7 +134,7 @@ class OptOutService:
             except DomainError as refused:
                 normalised.append((given, None, refused))
         valid = [token for _, token, _ in normalised if token is not None]
-        found = await OptOutRepository(connection).opted_out(account.list_id, channel.value, valid) if valid else {}
+        found = await OptOutRepository(uow.connection).opted_out(account.list_id, channel.value, valid) if valid else {}
         statuses = []
         for given, token, problem in normalised:
             row = found.get(token) if token is not None else None
@@ -153,17 +153,13 @@ class OptOutService:
         return statuses
 
     async def contact_statuses(
-        self, connection: raw.Connection, actor: Actor, contacts: list[models.Contact]
+        self, uow: UnitOfWork, actor: Actor, contacts: list[models.Contact]
     ) -> dict[UUID, list[TokenStatus]]:
         """One status per channel each contact has a token for, from its account's list."""
-        list_ids: dict[UUID, UUID] = {}
-        for contact in contacts:
-            if contact.account_id not in list_ids:
-                account = await account_repository.settings(connection, actor.organization_id, contact.account_id)
-                if account is not None:
-                    list_ids[contact.account_id] = account.list_id
+        accounts = await account_service.settings_of_many(uow, actor, [contact.account_id for contact in contacts])
+        list_ids = {account_id: account.list_id for account_id, account in accounts.items()}
         states: dict[tuple[UUID | None, str, str], Any] = {}
-        repository = OptOutRepository(connection)
+        repository = OptOutRepository(uow.connection)
         for list_id in set(list_ids.values()):
             wanted = [t for c in contacts if list_ids.get(c.account_id) == list_id for t in (c.msisdn, c.email) if t]
             for row in await repository.states_for_tokens(actor.organization_id, list_id, wanted):
@@ -192,17 +188,17 @@ class OptOutService:
             result[contact.id] = statuses
         return result
 
-    async def _list_id(self, connection: raw.Connection, actor: Actor, account_id: UUID | None) -> UUID:
+    async def _list_id(self, uow: UnitOfWork, actor: Actor, account_id: UUID | None) -> UUID:
         if account_id is not None:
-            return (await account_service.settings(connection, actor, account_id)).list_id
+            return (await account_service.settings(uow, actor, account_id)).list_id
         if actor.account_id is not None:
             # An account key reads the list its own account uses.
-            return (await account_service.settings(connection, actor, actor.account_id)).list_id
-        return await account_repository.organization_list(connection, actor.organization_id)
+            return (await account_service.settings(uow, actor, actor.account_id)).list_id
+        return await account_service.organization_list(uow, actor)
 
     async def opted_out_page(
         self,
-        connection: raw.Connection,
+        uow: UnitOfWork,
         actor: Actor,
         *,
         account_id: UUID | None,
@@ -213,8 +209,8 @@ class OptOutService:
     ) -> Page[TokenStatus]:
         size = page_size(first)
         key = decode_cursor("optouts", after, (one_of(TokenType), one_of(Channel), text))
-        list_id = await self._list_id(connection, actor, account_id)
-        rows = await OptOutRepository(connection).opted_out_page(
+        list_id = await self._list_id(uow, actor, account_id)
+        rows = await OptOutRepository(uow.connection).opted_out_page(
             list_id,
             token_type=token_type.value if token_type else None,
             channel=channel.value if channel else None,
@@ -239,28 +235,28 @@ class OptOutService:
 
     async def count_opted_out(
         self,
-        connection: raw.Connection,
+        uow: UnitOfWork,
         actor: Actor,
         *,
         account_id: UUID | None,
         token_type: TokenType | None,
         channel: Channel | None,
     ) -> int:
-        list_id = await self._list_id(connection, actor, account_id)
-        return await OptOutRepository(connection).count_opted_out(
+        list_id = await self._list_id(uow, actor, account_id)
+        return await OptOutRepository(uow.connection).count_opted_out(
             list_id, token_type=token_type.value if token_type else None, channel=channel.value if channel else None
         )
 
     async def _history_target(
-        self, connection: raw.Connection, actor: Actor, account_id: UUID, raw_token: str
+        self, uow: UnitOfWork, actor: Actor, account_id: UUID, raw_token: str
     ) -> tuple[UUID, str]:
-        account = await account_service.settings(connection, actor, account_id)
+        account = await account_service.settings(uow, actor, account_id)
         token_type = tokens.detect_type(raw_token)
         return account.list_id, tokens.normalise(raw_token, token_type, account.default_country, field="token")
 
     async def history_page(
         self,
-        connection: raw.Connection,
+        uow: UnitOfWork,
         actor: Actor,
         *,
         account_id: UUID,
@@ -270,16 +266,16 @@ class OptOutService:
     ) -> Page[EventRecord]:
         size = page_size(first)
         position = EventPosition.decode(after, field="after") if after is not None else START
-        list_id, normalised = await self._history_target(connection, actor, account_id, token)
-        rows = await OptOutRepository(connection).history_page(list_id, normalised, after=position, limit=size + 1)
+        list_id, normalised = await self._history_target(uow, actor, account_id, token)
+        rows = await OptOutRepository(uow.connection).history_page(list_id, normalised, after=position, limit=size + 1)
         return build_page(rows, size, lambda e: e.position.encode())
 
-    async def count_history(self, connection: raw.Connection, actor: Actor, *, account_id: UUID, token: str) -> int:
-        list_id, normalised = await self._history_target(connection, actor, account_id, token)
-        return await OptOutRepository(connection).count_history(list_id, normalised)
+    async def count_history(self, uow: UnitOfWork, actor: Actor, *, account_id: UUID, token: str) -> int:
+        list_id, normalised = await self._history_target(uow, actor, account_id, token)
+        return await OptOutRepository(uow.connection).count_history(list_id, normalised)
 
-    async def purge_idempotency_keys(self, connection: raw.Connection) -> int:
-        return await OptOutRepository(connection).purge_idempotency_keys(older_than_hours=IDEMPOTENCY_KEY_HOURS)
+    async def purge_idempotency_keys(self, uow: UnitOfWork) -> int:
+        return await OptOutRepository(uow.connection).purge_idempotency_keys(older_than_hours=IDEMPOTENCY_KEY_HOURS)
 
 
 opt_out_service = OptOutService()

@@ -20,17 +20,18 @@ async def create_organizations(database_url: str, pepper: str, host: str, port: 
     # The app's own code makes organizations and keys: the server must hash the keys exactly alike.
     from app import ids
     from app.auth.service import ApiKeyService
-    from app.db.engine import build_engine, build_sessionmaker
+    from app.db.engine import build_engine
+    from app.db.unit_of_work import UnitsOfWork
     from app.organizations.service import organization_service
 
     keys = ApiKeyService(pepper)
     engine = build_engine(database_url, pool_size=1)
     made = []
     try:
-        async with build_sessionmaker(engine).begin() as session:
+        async with UnitsOfWork(engine).write() as unit:
             for n in range(count):
-                created = await organization_service.create(session, keys, name=f"Feed benchmark {n + 1:03d}")
-                reader = await keys.create(session, organization_id=created.organization.id, role="reader")
+                created = await organization_service.create(unit, keys, name=f"Feed benchmark {n + 1:03d}")
+                reader = await keys.create(unit, organization_id=created.organization.id, role="reader")
                 made.append((ids.encode("Organization", created.organization.id), created.admin_key.key, reader.key))
     finally:
         await engine.dispose()

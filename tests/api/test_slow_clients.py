@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from app.auth.service import ApiKeyService
+from app.db.unit_of_work import UnitsOfWork
 from app.organizations.service import organization_service
 from tests.conftest import PEPPER
 from tests.support.server import Server, running_server
@@ -39,9 +39,9 @@ def limited_server(database_url: str) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-async def key(sessionmaker: async_sessionmaker[AsyncSession], api_keys: ApiKeyService) -> str:
-    async with sessionmaker.begin() as session:
-        created = await organization_service.create(session, api_keys, name="Slow clients")
+async def key(units: UnitsOfWork, api_keys: ApiKeyService) -> str:
+    async with units.write() as unit:
+        created = await organization_service.create(unit, api_keys, name="Slow clients")
     return created.admin_key.key
 
 

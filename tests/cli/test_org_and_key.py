@@ -3,9 +3,7 @@ import os
 import subprocess
 import sys
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from app.db.unit_of_work import UnitsOfWork
 from tests.conftest import PEPPER
 from tests.support.client import ApiClient
 
@@ -58,13 +56,11 @@ async def test_key_create_for_an_account_with_a_role(database_url: str, api: Api
     assert refused["createAccount"]["errors"] == [{"code": "FORBIDDEN"}]
 
 
-async def test_only_a_hash_of_the_key_is_stored(
-    database_url: str, sessionmaker: async_sessionmaker[AsyncSession]
-) -> None:
+async def test_only_a_hash_of_the_key_is_stored(database_url: str, units: UnitsOfWork) -> None:
     key = json.loads(stoplist(database_url, "org", "create", "Hashed", "--json").stdout)["apiKey"]
 
-    async with sessionmaker() as session:
-        rows = (await session.execute(text("SELECT api_keys::text FROM api_keys"))).scalars().all()
+    async with units.read() as unit:
+        rows = [row[0] for row in await unit.connection.fetch("SELECT api_keys::text FROM api_keys")]
 
     assert rows and not any(key in row or key[3:] in row for row in rows)
 

@@ -5,10 +5,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from app import ids
 from app.auth.service import ApiKeyService
+from app.db.unit_of_work import UnitsOfWork
 from app.organizations.service import organization_service
 from tests.support.client import ApiClient
 
@@ -43,7 +42,7 @@ OPT_IN = OPT_OUT.replace("optOut(input", "optIn(input")
 @dataclass
 class Tenant:
     api: ApiClient
-    sessionmaker: async_sessionmaker[AsyncSession]
+    units: UnitsOfWork
     keys: ApiKeyService
     organization_id: UUID
     admin_key: str
@@ -56,9 +55,9 @@ class Tenant:
         return ids.encode("Organization", self.organization_id)
 
     async def key(self, role: str, account_id: str | None = None) -> str:
-        async with self.sessionmaker.begin() as session:
+        async with self.units.write() as unit:
             created = await self.keys.create(
-                session,
+                unit,
                 organization_id=self.organization_id,
                 role=role,
                 account_id=ids.decode("Account", account_id, field="account") if account_id else None,
@@ -95,12 +94,12 @@ class Tenant:
         return list((await self._ok(OPT_IN, variables, "optIn"))["events"])
 
 
-async def make_tenant(api: ApiClient, sessionmaker: async_sessionmaker[AsyncSession], keys: ApiKeyService) -> Tenant:
-    async with sessionmaker.begin() as session:
-        created = await organization_service.create(session, keys, name=f"Org {next(_names)}")
+async def make_tenant(api: ApiClient, units: UnitsOfWork, keys: ApiKeyService) -> Tenant:
+    async with units.write() as unit:
+        created = await organization_service.create(unit, keys, name=f"Org {next(_names)}")
     tenant = Tenant(
         api=api,
-        sessionmaker=sessionmaker,
+        units=units,
         keys=keys,
         organization_id=created.organization.id,
         admin_key=created.admin_key.key,

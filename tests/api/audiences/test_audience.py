@@ -1,8 +1,7 @@
 from typing import Any
 
-from sqlalchemy import text
-
 from app import ids
+from app.db.unit_of_work import UnitsOfWork
 from tests.support.client import ApiClient
 from tests.support.tenants import Tenant
 
@@ -203,16 +202,15 @@ async def test_many_contacts_sharing_one_number_are_one_member(tenant: Tenant, a
     assert result["totalCount"] == 2
 
 
-async def test_a_contacts_new_number_reaches_its_audiences(tenant: Tenant, api: ApiClient, sessionmaker: Any) -> None:
+async def test_a_contacts_new_number_reaches_its_audiences(tenant: Tenant, api: ApiClient, units: UnitsOfWork) -> None:
     account = await tenant.create_account()
     group = await tenant.create_group(account)
     contact = await tenant.create_contact(account, phone="+31611111111", groups=[group])
 
     # No mutation edits a contact's number yet (imports will): change it as they will, in the table.
-    async with sessionmaker.begin() as session:
-        await session.execute(
-            text("UPDATE contacts SET msisdn = '+31699999999' WHERE id = :id"),
-            {"id": ids.decode("Contact", contact, field="id")},
+    async with units.write() as unit:
+        await unit.connection.execute(
+            "UPDATE contacts SET msisdn = '+31699999999' WHERE id = $1", ids.decode("Contact", contact, field="id")
         )
 
     assert members(await audience(api, tenant.reader_key, a=account, g=[group])) == [("+31699999999", False)]

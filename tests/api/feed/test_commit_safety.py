@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import ids
 from app.auth.actor import Actor
-from app.db import raw
+from app.db.unit_of_work import UnitOfWork, UnitsOfWork
 from app.enums import Channel, Role
 from app.opt_outs.records import EventRecord
 from app.opt_outs.service import OptOutCommand, opt_out_service
@@ -15,7 +15,7 @@ from tests.support.feed import subscribed
 from tests.support.tenants import Tenant
 
 
-async def opt_out_in(transaction: raw.Connection, tenant: Tenant, account: str, token: str) -> list[EventRecord]:
+async def opt_out_in(transaction: UnitOfWork, tenant: Tenant, account: str, token: str) -> list[EventRecord]:
     """An opt-out written in a transaction the test holds open, as a slow writer would."""
     writer = Actor(organization_id=tenant.organization_id, role=Role.WRITER)
     command = OptOutCommand(
@@ -30,7 +30,7 @@ async def test_an_event_committed_late_is_delivered_before_later_ones(
     account = await tenant.create_account()
 
     async with subscribed(server_url, tenant.reader_key, {"fromBeginning": True}) as feed:
-        async with raw.transaction(engine) as held:
+        async with UnitsOfWork(engine).write() as held:
             early = await opt_out_in(held, tenant, account, "+31600000001")  # written first, not yet committed
             later = []
             for n in range(2, 5):
@@ -52,7 +52,7 @@ async def test_a_reader_resuming_mid_way_misses_nothing_committed_late(
     account = await tenant.create_account()
     before = await tenant.opt_out(account, "+31600000000", ["SMS"])
 
-    async with raw.transaction(engine) as held:
+    async with UnitsOfWork(engine).write() as held:
         await opt_out_in(held, tenant, account, "+31600000001")
         after = await tenant.opt_out(account, "+31600000002", ["SMS"])
         # A client that read up to here has seen only `before`: resuming from it must not lose the held event.

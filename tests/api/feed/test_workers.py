@@ -35,7 +35,7 @@ async def opt_out_on_a_new_connection(url: str, tenant: Tenant, account: str, to
         api = ApiClient(http)
         return await Tenant(
             api=api,
-            sessionmaker=tenant.sessionmaker,
+            units=tenant.units,
             keys=tenant.keys,
             organization_id=tenant.organization_id,
             admin_key=tenant.admin_key,
@@ -98,7 +98,7 @@ async def test_a_subscriber_left_behind_by_a_burst_gets_every_event_from_the_tab
         async with httpx.AsyncClient(base_url=two_workers, timeout=30) as http:
             writer = Tenant(
                 api=ApiClient(http),
-                sessionmaker=tenant.sessionmaker,
+                units=tenant.units,
                 keys=tenant.keys,
                 organization_id=tenant.organization_id,
                 admin_key=tenant.admin_key,

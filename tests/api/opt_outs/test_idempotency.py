@@ -1,9 +1,7 @@
 import asyncio
 from typing import Any
 
-from sqlalchemy import text
-
-from app.db import raw
+from app.db.unit_of_work import UnitsOfWork
 from app.opt_outs.service import opt_out_service
 from tests.support.client import ApiClient
 from tests.support.tenants import OPT_OUT, Tenant
@@ -89,20 +87,20 @@ async def test_keys_of_one_organization_do_not_collide_with_another(tenant: Tena
     assert [e["token"] for e in events] == ["+31687654321"]
 
 
-async def test_keys_are_kept_a_day_then_purged(tenant: Tenant, api: ApiClient, sessionmaker: Any, engine: Any) -> None:
+async def test_keys_are_kept_a_day_then_purged(tenant: Tenant, api: ApiClient, units: UnitsOfWork) -> None:
     account = await tenant.create_account()
     await tenant.opt_out(account, "+31612345678", ["SMS"], idempotencyKey="day-old")
     await tenant.opt_out(account, "+31612345679", ["SMS"], idempotencyKey="fresh")
     age = (
-        "UPDATE idempotency_keys SET created_at = now() - make_interval(hours => :hours)"
-        " WHERE organization_id = :o AND key = :k"
+        "UPDATE idempotency_keys SET created_at = now() - make_interval(hours => $1)"
+        " WHERE organization_id = $2 AND key = $3"
     )
-    async with sessionmaker.begin() as session:
-        await session.execute(text(age), {"hours": 23, "o": tenant.organization_id, "k": "fresh"})
-        await session.execute(text(age), {"hours": 25, "o": tenant.organization_id, "k": "day-old"})
+    async with units.write() as unit:
+        await unit.connection.execute(age, 23, tenant.organization_id, "fresh")
+        await unit.connection.execute(age, 25, tenant.organization_id, "day-old")
 
-    async with raw.transaction(engine) as connection:
-        await opt_out_service.purge_idempotency_keys(connection)
+    async with units.write() as unit:
+        await opt_out_service.purge_idempotency_keys(unit)
 
     reused = await tenant.opt_out(account, "+31600000000", ["SMS"], idempotencyKey="day-old")
     kept = await api.graphql(

@@ -1,0 +1,100 @@
+"""One unit of work for every adapter (GraphQL, plain HTTP, the command line, workers).
+
+A unit of work is one pooled connection. Its ORM session and its plain asyncpg driver share it,
+and, for a write, share one transaction: asyncpg's, begun when the unit starts and committed
+(durably) when it ends, rolled back if it raises. The session's connection runs in autocommit
+mode, so SQLAlchemy issues no BEGIN or COMMIT of its own and every statement it sends runs in
+that one transaction. Effects that must follow the commit and only it (waking the live feed,
+here and in other processes) are registered with `after_commit`: they run once the commit has
+returned, and never after a rollback.
+
+A read unit has no transaction: each statement sees the latest committed data.
+
+The driver is reached through SQLAlchemy's pool, so there is one pool and one set of connection
+settings; the hot paths use the driver directly (about a quarter of the CPU of the ORM for the
+same statements, app/db/raw.py)."""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from functools import cached_property
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from app.db import raw
+
+logger = logging.getLogger(__name__)
+
+
+class UnitOfWork:
+    def __init__(self, pooled: AsyncConnection, connection: raw.Connection, *, wake_feed: Callable[[], None]) -> None:
+        self._pooled = pooled
+        self.connection = connection  # the asyncpg driver, for the hot paths
+        self._after_commit: list[Callable[[], None]] = []
+        self._wake_feed = wake_feed
+
+    @cached_property
+    def session(self) -> AsyncSession:
+        """The ORM session, on the same connection and in the same transaction; made on first use."""
+        return AsyncSession(bind=self._pooled, expire_on_commit=False, autoflush=False)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        if callback not in self._after_commit:
+            self._after_commit.append(callback)
+
+    def events_written(self) -> None:
+        """Opt-out events were written: subscribers, here and in other processes, hear of them at commit."""
+        self.after_commit(self._wake_feed)
+
+    async def _flush(self) -> None:
+        if "session" in self.__dict__:
+            await self.session.flush()
+
+    async def _close(self) -> None:
+        if "session" in self.__dict__:
+            await self.session.close()
+
+    def _committed(self) -> None:
+        for callback in self._after_commit:
+            try:
+                callback()
+            except Exception:  # the commit stands; a wake-up is a hint, and its failure is logged
+                logger.exception("an after-commit callback failed")
+
+
+class UnitsOfWork:
+    """Makes units of work on one engine; `wake_feed` is the process's feed hub's, if it has one."""
+
+    def __init__(self, engine: AsyncEngine, *, wake_feed: Callable[[], None] = lambda: None) -> None:
+        self.engine = engine
+        self._wake_feed = wake_feed
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[UnitOfWork]:
+        """Committed (durably) when the block ends; rolled back, with no after-commit effect, if it raises."""
+        async with self._connection() as (pooled, driver):
+            unit = UnitOfWork(pooled, driver, wake_feed=self._wake_feed)
+            try:
+                async with driver.transaction():
+                    yield unit
+                    await unit._flush()
+            finally:
+                await unit._close()
+        unit._committed()
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[UnitOfWork]:
+        async with self._connection() as (pooled, driver):
+            unit = UnitOfWork(pooled, driver, wake_feed=self._wake_feed)
+            try:
+                yield unit
+            finally:
+                await unit._close()
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[tuple[AsyncConnection, raw.Connection]]:
+        async with self.engine.connect() as pooled:
+            # No BEGIN or COMMIT from SQLAlchemy: the unit's transaction, if any, is the driver's.
+            await pooled.execution_options(isolation_level="AUTOCOMMIT")
+            async with raw.driver_of(pooled) as driver:
+                yield pooled, driver

@@ -1,0 +1,73 @@
+"""The unit of work every adapter uses: the ORM session and the driver in one transaction,
+after-commit effects only after a commit."""
+
+import uuid
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app import models
+from app.db.unit_of_work import UnitsOfWork
+
+
+class Boom(Exception):
+    pass
+
+
+async def names(engine: AsyncEngine, *ids: uuid.UUID) -> list[str]:
+    async with UnitsOfWork(engine).read() as unit:
+        rows = await unit.connection.fetch("SELECT name FROM organizations WHERE id = ANY($1) ORDER BY name", list(ids))
+    return [row["name"] for row in rows]
+
+
+async def test_the_session_and_the_driver_write_in_one_transaction(engine: AsyncEngine) -> None:
+    by_orm, by_driver = uuid.uuid4(), uuid.uuid4()
+    woken: list[str] = []
+
+    async with UnitsOfWork(engine, wake_feed=lambda: woken.append("feed")).write() as unit:
+        unit.session.add(models.Organization(id=by_orm, name="By the ORM"))
+        await unit.session.flush()
+        await unit.connection.execute("INSERT INTO organizations (id, name) VALUES ($1, 'By the driver')", by_driver)
+        unit.events_written()
+        unit.events_written()
+        assert await names(engine, by_orm, by_driver) == []  # not visible before the commit
+        assert woken == []
+
+    assert await names(engine, by_orm, by_driver) == ["By the ORM", "By the driver"]
+    assert woken == ["feed"]  # once, after the commit
+
+
+async def test_a_failed_unit_leaves_nothing_and_has_no_after_commit_effect(engine: AsyncEngine) -> None:
+    by_orm, by_driver = uuid.uuid4(), uuid.uuid4()
+    woken: list[str] = []
+
+    with pytest.raises(Boom):
+        async with UnitsOfWork(engine, wake_feed=lambda: woken.append("feed")).write() as unit:
+            await unit.connection.execute(
+                "INSERT INTO organizations (id, name) VALUES ($1, 'By the driver')", by_driver
+            )
+            unit.session.add(models.Organization(id=by_orm, name="By the ORM"))
+            await unit.session.flush()
+            unit.events_written()
+            raise Boom
+
+    assert await names(engine, by_orm, by_driver) == []
+    assert woken == []
+
+
+async def test_pending_orm_changes_are_flushed_at_the_end(engine: AsyncEngine) -> None:
+    organization = uuid.uuid4()
+
+    async with UnitsOfWork(engine).write() as unit:
+        unit.session.add(models.Organization(id=organization, name="Flushed at the end"))
+
+    assert await names(engine, organization) == ["Flushed at the end"]
+
+
+async def test_a_pooled_connection_comes_back_without_a_transaction(engine: AsyncEngine) -> None:
+    units = UnitsOfWork(engine)
+    for _ in range(engine.pool.size() + 1):  # type: ignore[attr-defined]
+        async with units.write() as unit:
+            await unit.session.get(models.Organization, uuid.uuid4())
+        async with units.read() as unit:
+            assert not unit.connection.is_in_transaction()
