@@ -15,8 +15,8 @@ from graphql_schema.opt_outs import OptOutEvent
 @strawberry.type
 class FeedSubscription:
     @strawberry.subscription(
-        description="Every opt-out and opt-in of this organization (of this account, for an account key) as it "
-        "is committed. With `after`, first replays every matching event after that cursor, then continues live; "
+        description="Every opt-out and opt-in of this organization as it is committed; for an account key, every "
+        "one of the list its account uses, whichever account it was made through. With `after`, first replays every matching event after that cursor, then continues live; "
         "with `fromBeginning`, replays all history first; otherwise only new events. In order, with no gap and no "
         "duplicate at the seam: resume after a disconnect with the last cursor received."
     )
@@ -26,7 +26,11 @@ class FeedSubscription:
         after: str | None = None,
         from_beginning: bool | None = False,
         account_ids: Annotated[
-            list[strawberry.ID] | None, list_argument("Only these accounts' events.", max_items=MAX_FEED_ACCOUNTS)
+            list[strawberry.ID] | None,
+            list_argument(
+                "Only the changes of the lists these accounts use (their own, or the organization's).",
+                max_items=MAX_FEED_ACCOUNTS,
+            ),
         ] = None,
         channels: Annotated[
             list[Channel] | None, list_argument("Only events of these channels.", max_items=len(Channel))

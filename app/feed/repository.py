@@ -22,14 +22,14 @@ _HIGH_WATER = (
 @dataclass(frozen=True)
 class FeedFilter:
     organization_id: UUID | None  # None: every organization (the process-wide poller)
-    account_ids: Sequence[UUID] | None = None
+    list_ids: Sequence[UUID] | None = None  # the opt-out lists whose changes are wanted
     channels: Sequence[str] | None = None
     token_types: Sequence[str] | None = None
 
     def matches(self, event: EventRecord) -> bool:
         return (
             (self.organization_id is None or event.organization_id == self.organization_id)
-            and (self.account_ids is None or event.account_id in self.account_ids)
+            and (self.list_ids is None or event.list_id in self.list_ids)
             and (self.channels is None or event.channel in self.channels)
             and (self.token_types is None or event.token_type in self.token_types)
         )
@@ -46,7 +46,7 @@ def _statement(feed_filter: FeedFilter) -> tuple[str, list[Any]]:
     params: list[Any] = []
     for column, value, cast in (
         ("organization_id", feed_filter.organization_id, "uuid"),
-        ("account_id", feed_filter.account_ids, "uuid[]"),
+        ("list_id", feed_filter.list_ids, "uuid[]"),
         ("channel", feed_filter.channels, "text[]"),
         ("token_type", feed_filter.token_types, "text[]"),
     ):

@@ -31,7 +31,10 @@ class FeedService:
         self, uow: UnitOfWork, hub: FeedHub, actor: Actor, request: FeedRequest
     ) -> tuple[FeedFilter, EventPosition]:
         """The filter a subscription reads with, and where it starts. A key sees only its own
-        organization's events, and an account key only its account's."""
+        organization's events. An account's subscriber (an account key, or `accountIds`) hears
+        every change of the list the account uses, whichever account it was made through: on
+        the organization list, a sibling's opt-out suppresses this account's sends too. The list
+        is the account's when the subscription starts."""
         start = (
             EventPosition.decode(request.after, field="after")
             if request.after is not None
@@ -45,13 +48,16 @@ class FeedService:
                 f"{len(account_ids):,} accounts in one filter; at most {MAX_FEED_ACCOUNTS} are allowed.",
                 field="accountIds",
             )
-        for index, account_id in enumerate(account_ids or []):
-            await account_service.settings(uow, actor, account_id, field=f"accountIds.{index}")
+        lists = [
+            (await account_service.settings(uow, actor, account_id, field=f"accountIds.{index}")).list_id
+            for index, account_id in enumerate(account_ids or [])
+        ]
         if actor.account_id is not None:
-            account_ids = [actor.account_id]
+            lists = [(await account_service.settings(uow, actor, actor.account_id)).list_id]
+        list_ids = list(dict.fromkeys(lists)) if account_ids is not None or actor.account_id is not None else None
         feed_filter = FeedFilter(
             organization_id=actor.organization_id,
-            account_ids=account_ids,
+            list_ids=list_ids,
             channels=[c.value for c in request.channels] if request.channels is not None else None,
             token_types=[t.value for t in request.token_types] if request.token_types is not None else None,
         )

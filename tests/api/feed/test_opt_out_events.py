@@ -47,7 +47,7 @@ async def test_from_beginning_replays_all_history(tenant: Tenant, server_url: st
 
 
 async def test_filters_by_account_channel_and_token_type(tenant: Tenant, server_url: str) -> None:
-    shop, other = await tenant.create_account(), await tenant.create_account()
+    shop, other = await tenant.create_account(scope="ACCOUNT"), await tenant.create_account()
     events: list[dict[str, Any]] = []
     events += await tenant.opt_out(shop, "+31611111111", ["SMS", "WHATSAPP"])
     events += await tenant.opt_out(other, "+31622222222", ["SMS"])
@@ -75,15 +75,41 @@ async def test_a_key_sees_only_its_organization(tenant: Tenant, other_tenant: Te
         await feed.nothing_for(0.5)
 
 
-async def test_an_account_key_sees_only_its_account(tenant: Tenant, server_url: str) -> None:
-    mine, sibling = await tenant.create_account(), await tenant.create_account()
+async def test_an_account_key_sees_only_its_accounts_own_list(tenant: Tenant, server_url: str) -> None:
+    mine, sibling = await tenant.create_account(scope="ACCOUNT"), await tenant.create_account()
     key = await tenant.key("reader", mine)
-    await tenant.opt_out(sibling, "+31699999999", ["SMS"])
+    await tenant.opt_out(sibling, "+31699999999", ["SMS"])  # the organization list
     own = await tenant.opt_out(mine, "+31611111111", ["SMS"])
 
     async with subscribed(server_url, key, {"fromBeginning": True}) as feed:
         assert await feed.take(1) == own
         await feed.nothing_for(0.5)
+
+
+async def test_an_account_on_the_organization_list_hears_a_siblings_opt_out(tenant: Tenant, server_url: str) -> None:
+    mine, sibling, isolated = (
+        await tenant.create_account(),
+        await tenant.create_account(),
+        await tenant.create_account(scope="ACCOUNT"),
+    )
+    key = await tenant.key("reader", mine)
+    check = 'query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: ["+31699999999"]) { optedOut } }'
+
+    async with (
+        subscribed(server_url, key) as account_feed,
+        subscribed(server_url, tenant.reader_key, {"accountIds": [mine]}) as filtered_feed,
+    ):
+        await asyncio.sleep(0.3)
+        await tenant.opt_out(isolated, "+31688888888", ["SMS"])  # another list: not this account's concern
+        theirs = await tenant.opt_out(sibling, "+31699999999", ["SMS"])
+
+        # It suppresses this account's sends, so this account's subscribers hear of it.
+        suppressed = await tenant.api.graphql(check, {"a": mine}, key=key)
+        assert suppressed == {"checkOptOuts": [{"optedOut": True}]}
+        assert await account_feed.take(1) == theirs
+        assert await filtered_feed.take(1) == theirs
+        await account_feed.nothing_for(0.3)
+        await filtered_feed.nothing_for(0.1)
 
 
 async def test_a_foreign_account_filter_is_refused(tenant: Tenant, other_tenant: Tenant, server_url: str) -> None:

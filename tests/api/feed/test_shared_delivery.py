@@ -60,7 +60,7 @@ async def test_each_selection_gets_its_own_result_of_a_shared_event(tenant: Tena
 async def test_an_account_key_and_an_organization_key_with_one_selection_see_their_own(
     tenant: Tenant, server_url: str
 ) -> None:
-    mine, sibling = await tenant.create_account(), await tenant.create_account()
+    mine, sibling = await tenant.create_account(scope="ACCOUNT"), await tenant.create_account()
     account_key = await tenant.key("reader", mine)
     async with (
         subscribed(server_url, account_key, query=PLAIN) as account_feed,
