@@ -1,4 +1,4 @@
-"""stoplist serve | migrate | org create | key create"""
+"""stoplist serve | worker | migrate | org create | key create"""
 
 import argparse
 import asyncio
@@ -20,6 +20,8 @@ from app.db.urls import redacted
 from app.errors import DomainError
 from app.organizations.service import organization_service
 from app.settings import Settings, get_settings
+from app.workers.all import WORKERS
+from app.workers.runner import BackgroundWork
 
 T = TypeVar("T")
 logger = logging.getLogger("stoplist")
@@ -35,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
 
     commands.add_parser("migrate", help="apply pending migrations and exit")
+    commands.add_parser(
+        "worker", help="run the background work (purges; later outbox senders, webhook deliveries) without serving"
+    )
 
     org = commands.add_parser("org", help="organizations").add_subparsers(dest="action", required=True)
     org_create = org.add_parser("create", help="create an organization and its first admin API key")
@@ -61,6 +66,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if args.command == "serve":
             serve(settings, host=args.host, port=args.port, workers=args.workers)
+        elif args.command == "worker":
+            work(settings)
         elif args.command == "migrate":
             with database_url(settings) as url:
                 migrate.upgrade(url)
@@ -104,6 +111,40 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
             ws_max_size=settings.STOPLIST_MAX_BODY_BYTES,
             ws_per_message_deflate=settings.STOPLIST_WS_PER_MESSAGE_DEFLATE,
         )
+
+
+def work(settings: Settings) -> None:
+    """Runs the background work until SIGTERM or Ctrl-C, beside `stoplist serve` processes
+    started with STOPLIST_SERVE_RUNS_WORKERS=false (or as well as them: it is safe either way)."""
+    if not settings.DATABASE_URL:
+        # The embedded PostgreSQL belongs to `stoplist serve`, which runs the work itself.
+        print(
+            "error: stoplist worker needs DATABASE_URL (with the embedded database, serve runs the work)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    url = settings.DATABASE_URL
+    migrate.upgrade(url)
+    logger.info("running background work (database %s)", redacted(url))
+    asyncio.run(_work(url, settings))
+
+
+async def _work(url: str, settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stop_signal, stop.set)
+    engine = build_engine(
+        url,
+        pool_size=settings.STOPLIST_DB_POOL_SIZE,
+        application_name=f"{settings.STOPLIST_DB_APPLICATION_NAME}-worker",
+    )
+    try:
+        async with BackgroundWork(UnitsOfWork(engine), WORKERS):
+            await stop.wait()
+    finally:
+        await engine.dispose()
+    logger.info("background work stopped")
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

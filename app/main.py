@@ -19,31 +19,20 @@ from app.http.health import healthz
 from app.http.limits import RequestLimits
 from app.log_privacy import keep_personal_data_out_of_logs
 from app.memory import collect_garbage_every, tune_garbage_collector
-from app.opt_outs.service import opt_out_service
 from app.settings import Settings, get_settings
+from app.workers.all import WORKERS
+from app.workers.runner import BackgroundWork
 from graphql_schema.execution import ignore_abandoned_field_coroutines
 from graphql_schema.schema import build_schema
 from graphql_schema.view import StoplistGraphQL
 
 logger = logging.getLogger("stoplist")
 
-PURGE_INTERVAL_SECONDS = 3600
-
 
 class State(TypedDict):
     units: UnitsOfWork
     feed: FeedHub
     api_keys: ApiKeyService
-
-
-async def _purge_idempotency_keys(units: UnitsOfWork) -> None:
-    while True:
-        try:
-            async with units.write() as unit:
-                await opt_out_service.purge_idempotency_keys(unit)
-        except Exception:  # a failed purge must not stop the service; it runs again next hour
-            logger.exception("purging expired idempotency keys failed")
-        await asyncio.sleep(PURGE_INTERVAL_SECONDS)
 
 
 def create_app(settings: Settings, database_url: str) -> Starlette:
@@ -54,7 +43,6 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             pool_size=settings.STOPLIST_DB_POOL_SIZE,
             application_name=settings.STOPLIST_DB_APPLICATION_NAME,
         )
-        purge = asyncio.create_task(_purge_idempotency_keys(UnitsOfWork(engine)))
         collector = (
             asyncio.create_task(collect_garbage_every(settings.STOPLIST_GC_INTERVAL_SECONDS))
             if settings.STOPLIST_GC_INTERVAL_SECONDS > 0
@@ -69,13 +57,14 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 ring_size=settings.STOPLIST_FEED_RING_SIZE,
                 poll_interval=settings.STOPLIST_FEED_POLL_SECONDS,
             ) as feed:
-                yield {
-                    "units": UnitsOfWork(engine, wake_feed=feed.committed),
-                    "feed": feed,
-                    "api_keys": ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value()),
-                }
+                units = UnitsOfWork(engine, wake_feed=feed.committed)
+                async with BackgroundWork(units, WORKERS if settings.STOPLIST_SERVE_RUNS_WORKERS else []):
+                    yield {
+                        "units": units,
+                        "feed": feed,
+                        "api_keys": ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value()),
+                    }
         finally:
-            purge.cancel()
             if collector is not None:
                 collector.cancel()
             await engine.dispose()

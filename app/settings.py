@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     STOPLIST_HTTP_HEADER_TIMEOUT_SECONDS: float = 10.0
     STOPLIST_HTTP_BODY_TIMEOUT_SECONDS: float = 30.0
     STOPLIST_HTTP_KEEP_ALIVE_SECONDS: int = 5  # an idle kept-alive connection; uvicorn takes whole seconds
+    # Each `stoplist serve` process runs the background work too (app/workers/); false when it
+    # runs apart, in `stoplist worker` processes.
+    STOPLIST_SERVE_RUNS_WORKERS: bool = True
     STOPLIST_LOG_LEVEL: str = "INFO"
     # A full garbage collection this often keeps memory flat (app/memory.py); 0 turns it off.
     STOPLIST_GC_INTERVAL_SECONDS: float = 10.0
