@@ -17,8 +17,9 @@ class FeedSubscription:
     @strawberry.subscription(
         description="Every opt-out and opt-in of this organization as it is committed; for an account key, every "
         "one of the list its account uses, whichever account it was made through. With `after`, first replays "
-        "every matching event after that cursor, then continues live; with `fromBeginning`, replays all history first; otherwise only new events. In order, with no gap and no "
-        "duplicate at the seam: resume after a disconnect with the last cursor received."
+        "every matching event after that cursor, then continues live; with `fromBeginning`, replays all history "
+        "first; otherwise only new events. In order, with no gap and no duplicate at the seam: resume after a "
+        "disconnect with the last cursor received."
     )
     async def opt_out_events(
         self,
