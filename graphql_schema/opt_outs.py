@@ -1,13 +1,14 @@
 from collections.abc import Awaitable, Callable
+from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Self, TypeAlias
+from typing import Annotated, Any, Self, TypeAlias
 
 import strawberry
 
 from app.auth.actor import Actor
 from app.db.unit_of_work import UnitOfWork
 from app.errors import DomainError
-from app.opt_outs.records import EventRecord
+from app.opt_outs.records import EventRecord, Evidence
 from app.opt_outs.service import MAX_CHECK_TOKENS, OptOutCommand, TokenStatus, opt_out_service
 from graphql_schema import ids
 from graphql_schema.bounds import list_argument, list_field
@@ -46,6 +47,24 @@ class OptOutStatus:
         )
 
 
+@strawberry.type(description="How an opt-out or opt-in was made, where there is something to keep.")
+class OptOutEvidence:
+    inbound_text: str | None = strawberry.field(description="The reply that triggered it.")
+    inbound_message_id: str | None = strawberry.field(description="The gateway's id of that reply.")
+    campaign: str | None = strawberry.field(description="The campaign it came from, as the caller named it.")
+    link_code: str | None = strawberry.field(description="The opt-out link it was made through.")
+    ip_address: str | None = strawberry.field(description="Of the person on the opt-out link's page.")
+    user_agent: str | None = strawberry.field(description="Of the person on the opt-out link's page.")
+    consent_evidence: str | None = strawberry.field(
+        description="For an opt-in that resets an opt-out (imports): the consent it rests on."
+    )
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any] | None) -> Self | None:
+        evidence = Evidence.from_json(stored)
+        return None if evidence is None else cls(**asdict(evidence))
+
+
 @strawberry.type(description="One change of the append-only opt-out history.")
 class OptOutEvent:
     id: strawberry.ID
@@ -59,6 +78,9 @@ class OptOutEvent:
     source: OptOutSource
     reason: str | None
     occurred_at: datetime
+    evidence: OptOutEvidence | None = strawberry.field(
+        description="How it was made (the inbound reply, campaign, link), where there is something to keep."
+    )
 
     @classmethod
     def from_model(cls, event: EventRecord) -> Self:
@@ -74,6 +96,7 @@ class OptOutEvent:
             source=OptOutSource(event.source),
             reason=event.reason,
             occurred_at=event.occurred_at,
+            evidence=OptOutEvidence.from_stored(event.evidence),
         )
 
 
@@ -98,6 +121,9 @@ class OptOutInput:
     )
     reason: str | None = strawberry.field(default=None, description="Free text, at most 1,000 characters.")
     source: OptOutSource | None = strawberry.field(default=OptOutSource.API, description="How it reached Stoplist.")
+    campaign: str | None = strawberry.field(
+        default=None, description="The campaign it came from, kept as evidence; at most 200 characters."
+    )
     idempotency_key: str | None = strawberry.field(
         default=None,
         description="Makes retries safe: the same key with the same input returns the first call's events for at "
@@ -113,6 +139,7 @@ class OptOutInput:
             reason=self.reason,
             source=self.source or OptOutSource.API,
             idempotency_key=self.idempotency_key,
+            evidence=Evidence(campaign=self.campaign),
         )
 
 

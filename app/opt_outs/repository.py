@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from app.db import raw
 from app.enums import OptOutAction
@@ -15,15 +16,15 @@ from app.opt_outs.records import EventRecord
 
 EVENT_COLUMNS = (
     "id, organization_id, list_id, account_id, scope, token, token_type, channel, action, source, reason,"
-    " api_key_id, occurred_at, xact_id"
+    " api_key_id, occurred_at, xact_id, evidence"
 )
 # Parameters of both changes: $1 organization, $2 list, $3 account, $4 scope, $5 token,
-# $6 token type, $7 channels, $8 action, $9 source, $10 reason, $11 API key.
+# $6 token type, $7 channels, $8 action, $9 source, $10 reason, $11 API key, $12 evidence.
 _INSERT_EVENTS = f"""
 INSERT INTO opt_out_events (organization_id, list_id, account_id, scope, token, token_type, channel, action,
-                            source, reason, api_key_id)
+                            source, reason, api_key_id, evidence)
 SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, $5::text, $6::text, changed.channel, $8::text, $9::text, $10::text,
-       $11::uuid
+       $11::uuid, $12::jsonb
 FROM changed ORDER BY changed.channel
 RETURNING {EVENT_COLUMNS}
 """
@@ -99,6 +100,7 @@ class OptOutRepository:
         source: str,
         reason: str | None,
         api_key_id: UUID | None,
+        evidence: dict[str, str] | None,
     ) -> list[EventRecord]:
         rows = await self.connection.fetch(
             _CHANGES[action],
@@ -113,6 +115,7 @@ class OptOutRepository:
             source,
             reason,
             api_key_id,
+            orjson.dumps(evidence).decode() if evidence else None,
         )
         return sorted((EventRecord(*row) for row in rows), key=lambda e: e.id)
 

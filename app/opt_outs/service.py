@@ -13,12 +13,13 @@ from app.db.unit_of_work import UnitOfWork
 from app.enums import Channel, OptOutAction, OptOutSource, Role, TokenType
 from app.errors import DomainError, IdempotencyKeyReused, InvalidInput, TooMany, quoted
 from app.opt_outs.cursor import START, EventPosition
-from app.opt_outs.records import EventRecord
+from app.opt_outs.records import EventRecord, Evidence
 from app.opt_outs.repository import OptOutRepository
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, one_of, page_size, text
 
 MAX_CHECK_TOKENS = 10_000
 MAX_REASON_LENGTH = 1_000
+MAX_CAMPAIGN_LENGTH = 200
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 # Keys are honoured for at least this long; the purge removes them only after it.
 IDEMPOTENCY_KEY_HOURS = 24
@@ -32,9 +33,19 @@ class OptOutCommand:
     reason: str | None = None
     source: OptOutSource = OptOutSource.API
     idempotency_key: str | None = None
+    evidence: Evidence = Evidence()
 
     def fingerprint(self, action: OptOutAction) -> str:
-        canonical = [action, str(self.account_id), self.token, sorted(set(self.channels)), self.reason, self.source]
+        canonical = [
+            action,
+            str(self.account_id),
+            self.token,
+            sorted(set(self.channels)),
+            self.reason,
+            self.source,
+            # Only when there is some: keys taken before evidence existed keep their fingerprints.
+            *([evidence] if (evidence := self.evidence.to_json()) else []),
+        ]
         return hashlib.sha256(json.dumps(canonical).encode()).hexdigest()
 
 
@@ -66,6 +77,12 @@ class OptOutService:
         account = await account_service.settings(uow, actor, command.account_id, field="input.accountId")
         if not command.channels:
             raise InvalidInput("Name at least one channel.", field="input.channels")
+        campaign = command.evidence.campaign
+        if campaign is not None and len(campaign) > MAX_CAMPAIGN_LENGTH:
+            raise InvalidInput(
+                f"The campaign is {len(campaign)} characters long; at most {MAX_CAMPAIGN_LENGTH} are allowed.",
+                field="input.campaign",
+            )
         if command.reason is not None and len(command.reason) > MAX_REASON_LENGTH:
             raise InvalidInput(
                 f"The reason is {len(command.reason)} characters long; at most {MAX_REASON_LENGTH} are allowed.",
@@ -107,6 +124,7 @@ class OptOutService:
             source=command.source.value,
             reason=command.reason,
             api_key_id=actor.key_id,
+            evidence=command.evidence.to_json(),
         )
         if key is not None:
             await repository.record_idempotent_result(actor.organization_id, account.id, key, [e.id for e in events])
