@@ -15,13 +15,14 @@ from app.auth.service import ApiKeyService
 from app.db import migrate
 from app.db.database import database_url
 from app.db.engine import build_engine
-from app.db.unit_of_work import UnitOfWork, UnitsOfWork
+from app.db.unit_of_work import UnitOfWork, UnitsOfWork, Wakeups
 from app.db.urls import redacted
 from app.errors import DomainError
 from app.organizations.service import organization_service
 from app.settings import Settings, get_settings
-from app.workers.all import WORKERS
+from app.workers.all import workers
 from app.workers.runner import BackgroundWork
+from app.workers.wakeup import Wakeup
 
 T = TypeVar("T")
 logger = logging.getLogger("stoplist")
@@ -140,7 +141,8 @@ async def _work(url: str, settings: Settings) -> None:
         application_name=f"{settings.STOPLIST_DB_APPLICATION_NAME}-worker",
     )
     try:
-        async with BackgroundWork(UnitsOfWork(engine), WORKERS):
+        outbox = Wakeup()
+        async with BackgroundWork(UnitsOfWork(engine, Wakeups(outbox=outbox)), workers(settings, outbox)):
             await stop.wait()
     finally:
         await engine.dispose()

@@ -13,15 +13,16 @@ from starlette.routing import Route, WebSocketRoute
 
 from app.auth.service import ApiKeyService
 from app.db.engine import build_engine
-from app.db.unit_of_work import UnitsOfWork
+from app.db.unit_of_work import UnitsOfWork, Wakeups
 from app.feed.hub import FeedHub
 from app.http.health import healthz
 from app.http.limits import RequestLimits
 from app.log_privacy import keep_personal_data_out_of_logs
 from app.memory import collect_garbage_every, tune_garbage_collector
 from app.settings import Settings, get_settings
-from app.workers.all import WORKERS
+from app.workers.all import workers
 from app.workers.runner import BackgroundWork
+from app.workers.wakeup import Wakeup
 from graphql_schema.execution import ignore_abandoned_field_coroutines
 from graphql_schema.schema import build_schema
 from graphql_schema.view import StoplistGraphQL
@@ -57,8 +58,10 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 ring_size=settings.STOPLIST_FEED_RING_SIZE,
                 poll_interval=settings.STOPLIST_FEED_POLL_SECONDS,
             ) as feed:
-                units = UnitsOfWork(engine, wake_feed=feed.committed)
-                async with BackgroundWork(units, WORKERS if settings.STOPLIST_SERVE_RUNS_WORKERS else []):
+                outbox = Wakeup()
+                units = UnitsOfWork(engine, Wakeups(feed=feed.committed, outbox=outbox))
+                background = workers(settings, outbox) if settings.STOPLIST_SERVE_RUNS_WORKERS else []
+                async with BackgroundWork(units, background):
                     yield {
                         "units": units,
                         "feed": feed,

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # Each `stoplist serve` process runs the background work too (app/workers/); false when it
     # runs apart, in `stoplist worker` processes.
     STOPLIST_SERVE_RUNS_WORKERS: bool = True
+    # Where outbound SMS (opt-out confirmations) are POSTed as JSON; unset: a sender that only logs.
+    STOPLIST_SMS_GATEWAY_URL: str | None = None
+    # Seconds before each new try of an outbound message that failed; after the last, it is FAILED.
+    STOPLIST_OUTBOUND_RETRY_SCHEDULE: list[int] = [10, 60, 300, 1800, 7200]
     STOPLIST_LOG_LEVEL: str = "INFO"
     # A full garbage collection this often keeps memory flat (app/memory.py); 0 turns it off.
     STOPLIST_GC_INTERVAL_SECONDS: float = 10.0

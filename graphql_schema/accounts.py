@@ -1,5 +1,4 @@
 from typing import Self
-from uuid import UUID
 
 import strawberry
 
@@ -10,6 +9,7 @@ from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.enums import ContactOptOutEffect, OptOutScope
 from graphql_schema.errors import UserError
+from graphql_schema.keyword_settings import KeywordSettings
 
 
 @strawberry.type(description="An account of the organization: its own address book and settings.")
@@ -27,7 +27,11 @@ class Account:
         description="What an opt-out does to this account's contacts with that token."
     )
     send_confirmation: bool = strawberry.field(description="Whether numbers that opt out get a confirmation SMS.")
-    model_id: strawberry.Private[UUID]
+    model: strawberry.Private[models.Account]
+
+    @strawberry.field(description="Its inbound keywords and the texts it replies with.")
+    def keywords(self) -> KeywordSettings:
+        return KeywordSettings.from_model(self.model)
 
     @classmethod
     def from_model(cls, account: models.Account) -> Self:
@@ -38,7 +42,7 @@ class Account:
             default_country=account.default_country,
             on_opt_out=ContactOptOutEffect(account.on_opt_out),
             send_confirmation=account.send_confirmation,
-            model_id=account.id,
+            model=account,
         )
 
 

@@ -20,13 +20,15 @@ from graphql_schema.errors import StoplistErrors, log_internal_errors
 from graphql_schema.feed import FeedSubscription
 from graphql_schema.groups import GroupMutation, GroupQuery
 from graphql_schema.input_checks import InputChecks
+from graphql_schema.keywords import KeywordMutation
 from graphql_schema.opt_outs import OptOutMutation, OptOutQuery
 from graphql_schema.organizations import OrganizationQuery
+from graphql_schema.outbound import OutboundQuery
 
 Query = merge_types(
-    "Query", (OrganizationQuery, AccountQuery, ContactQuery, GroupQuery, AudienceQueryType, OptOutQuery)
+    "Query", (OrganizationQuery, AccountQuery, ContactQuery, GroupQuery, AudienceQueryType, OptOutQuery, OutboundQuery)
 )
-Mutation = merge_types("Mutation", (AccountMutation, ContactMutation, GroupMutation, OptOutMutation))
+Mutation = merge_types("Mutation", (AccountMutation, ContactMutation, GroupMutation, OptOutMutation, KeywordMutation))
 Subscription = merge_types("Subscription", (FeedSubscription,))
 
 

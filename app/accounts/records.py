@@ -12,3 +12,5 @@ class AccountSettings:
     opt_out_scope: str
     default_country: str | None
     on_opt_out: str
+    send_confirmation: bool
+    confirmation_text: str | None  # None: the default (app/keywords/defaults.py)

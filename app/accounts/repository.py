@@ -15,14 +15,11 @@ _GET = select(models.Account).where(
 )
 
 
-_SETTINGS = (
-    "SELECT id, organization_id, list_id, opt_out_scope, default_country, on_opt_out FROM accounts"
-    " WHERE organization_id = $1 AND id = $2"
+_SETTINGS_COLUMNS = (
+    "id, organization_id, list_id, opt_out_scope, default_country, on_opt_out, send_confirmation, confirmation_text"
 )
-_SETTINGS_OF_MANY = (
-    "SELECT id, organization_id, list_id, opt_out_scope, default_country, on_opt_out FROM accounts"
-    " WHERE organization_id = $1 AND id = ANY($2::uuid[])"
-)
+_SETTINGS = f"SELECT {_SETTINGS_COLUMNS} FROM accounts WHERE organization_id = $1 AND id = $2"
+_SETTINGS_OF_MANY = f"SELECT {_SETTINGS_COLUMNS} FROM accounts WHERE organization_id = $1 AND id = ANY($2::uuid[])"
 _ORGANIZATION_LIST = "SELECT id FROM opt_out_lists WHERE organization_id = $1 AND account_id IS NULL"
 
 

@@ -17,6 +17,7 @@ same statements, app/db/raw.py)."""
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
@@ -27,11 +28,11 @@ logger = logging.getLogger(__name__)
 
 
 class UnitOfWork:
-    def __init__(self, pooled: AsyncConnection, connection: raw.Connection, *, wake_feed: Callable[[], None]) -> None:
+    def __init__(self, pooled: AsyncConnection, connection: raw.Connection, wakeups: "Wakeups") -> None:
         self._pooled = pooled
         self.connection = connection  # the asyncpg driver, for the hot paths
         self._after_commit: list[Callable[[], None]] = []
-        self._wake_feed = wake_feed
+        self._wakeups = wakeups
 
     @cached_property
     def session(self) -> AsyncSession:
@@ -44,7 +45,11 @@ class UnitOfWork:
 
     def events_written(self) -> None:
         """Opt-out events were written: subscribers, here and in other processes, hear of them at commit."""
-        self.after_commit(self._wake_feed)
+        self.after_commit(self._wakeups.feed)
+
+    def outbox_written(self) -> None:
+        """Outbox rows were written: this process's workers look for them at commit, not at their next poll."""
+        self.after_commit(self._wakeups.outbox)
 
     async def _flush(self) -> None:
         if "session" in self.__dict__:
@@ -62,18 +67,30 @@ class UnitOfWork:
                 logger.exception("an after-commit callback failed")
 
 
-class UnitsOfWork:
-    """Makes units of work on one engine; `wake_feed` is the process's feed hub's, if it has one."""
+def _nothing() -> None:
+    pass
 
-    def __init__(self, engine: AsyncEngine, *, wake_feed: Callable[[], None] = lambda: None) -> None:
+
+@dataclass(frozen=True)
+class Wakeups:
+    """What a process wakes after a commit: its feed hub, its outbox workers (none: nothing)."""
+
+    feed: Callable[[], None] = _nothing
+    outbox: Callable[[], None] = _nothing
+
+
+class UnitsOfWork:
+    """Makes units of work on one engine."""
+
+    def __init__(self, engine: AsyncEngine, wakeups: Wakeups = Wakeups()) -> None:
         self.engine = engine
-        self._wake_feed = wake_feed
+        self._wakeups = wakeups
 
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[UnitOfWork]:
         """Committed (durably) when the block ends; rolled back, with no after-commit effect, if it raises."""
         async with self._connection() as (pooled, driver):
-            unit = UnitOfWork(pooled, driver, wake_feed=self._wake_feed)
+            unit = UnitOfWork(pooled, driver, self._wakeups)
             try:
                 async with driver.transaction():
                     yield unit
@@ -85,7 +102,7 @@ class UnitsOfWork:
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:
         async with self._connection() as (pooled, driver):
-            unit = UnitOfWork(pooled, driver, wake_feed=self._wake_feed)
+            unit = UnitOfWork(pooled, driver, self._wakeups)
             try:
                 yield unit
             finally:

@@ -1,6 +1,8 @@
 from datetime import datetime
 from uuid import UUID, uuid4
 
+from sqlalchemy import Column, Text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field
 
 from app.enums import ContactOptOutEffect, OptOutScope
@@ -25,4 +27,10 @@ class Account(OrgScoped, table=True):
     on_opt_out: str = Field(default=ContactOptOutEffect.KEEP.value)
     send_confirmation: bool = False
     list_id: UUID = Field(foreign_key="opt_out_lists.id")
+    # NULL: the defaults (app/keywords/defaults.py), so better defaults reach every account that kept them.
+    opt_out_keywords: list[str] | None = Field(default=None, sa_column=Column(ARRAY(Text)))
+    opt_in_keywords: list[str] | None = Field(default=None, sa_column=Column(ARRAY(Text)))
+    help_keywords: list[str] | None = Field(default=None, sa_column=Column(ARRAY(Text)))
+    help_text: str | None = None
+    confirmation_text: str | None = None
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())

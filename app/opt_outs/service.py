@@ -15,11 +15,14 @@ from app.errors import DomainError, IdempotencyKeyReused, InvalidInput, TooMany,
 from app.opt_outs.cursor import START, EventPosition
 from app.opt_outs.records import EventRecord, Evidence
 from app.opt_outs.repository import OptOutRepository
+from app.outbound.service import outbound_service
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, one_of, page_size, text
 
 MAX_CHECK_TOKENS = 10_000
 MAX_REASON_LENGTH = 1_000
 MAX_CAMPAIGN_LENGTH = 200
+# A person asked, so a person is told: never for a list someone imported or uploaded.
+CONFIRMED_SOURCES = frozenset({OptOutSource.KEYWORD, OptOutSource.LINK, OptOutSource.API, OptOutSource.DASHBOARD})
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 # Keys are honoured for at least this long; the purge removes them only after it.
 IDEMPOTENCY_KEY_HOURS = 24
@@ -132,6 +135,8 @@ class OptOutService:
             uow.events_written()  # the live feed hears of them at commit, here and in other processes
             if action is OptOutAction.OPT_OUT:
                 await contact_service.apply_opt_out_effect(uow, account, token, token_type)
+                if account.send_confirmation and command.source in CONFIRMED_SOURCES and token_type is TokenType.MSISDN:
+                    await outbound_service.queue_confirmation(uow, account, token)
         return events
 
     async def check(

@@ -1,6 +1,16 @@
-"""Every worker a process runs."""
+"""Every worker a process runs, and what they share."""
 
+from app.outbound.senders import sender_for
+from app.settings import Settings
+from app.workers.outbound import outbound_worker
 from app.workers.purge import IDEMPOTENCY_KEYS
 from app.workers.runner import Worker
+from app.workers.wakeup import Wakeup
 
-WORKERS: list[Worker] = [IDEMPOTENCY_KEYS]
+
+def workers(settings: Settings, outbox: Wakeup) -> list[Worker]:
+    """`outbox` is the hint this process's units of work give when they have written outbox rows."""
+    return [
+        IDEMPOTENCY_KEYS,
+        outbound_worker(sender_for(settings), outbox, retry_schedule=settings.STOPLIST_OUTBOUND_RETRY_SCHEDULE),
+    ]

@@ -671,6 +671,7 @@ FIRST_CURSOR = {
         "query($a: ID!, $g: [ID!]!) { audience(accountId: $a, groupIds: $g, channel: EMAIL, first: 1) {"
         " pageInfo { endCursor } } }"
     ),
+    "outboundMessages": "query($a: ID!) { outboundMessages(accountId: $a, first: 1) { pageInfo { endCursor } } }",
 }
 
 
@@ -683,6 +684,8 @@ async def real_values(tenant: Tenant, other_tenant: Tenant) -> Real:
         await tenant.create_contact(account, phone="+31612345678", email="fuzz@example.com", groups=[group]),
         await tenant.create_contact(account, phone="+31687654321", email="other@example.com", groups=[group, bypass]),
     ]
+    confirm = "mutation($a: ID!) { updateAccount(id: $a, sendConfirmation: true) { errors { code } } }"
+    await tenant.api.graphql(confirm, {"a": account}, key=tenant.admin_key)  # so it has outbound messages
     await tenant.opt_out(account, "+31612345678", ["SMS", "WHATSAPP"], reason="STOP")
     await tenant.opt_out(account, "+31612345678", ["VOICE"])
     cursors: dict[str, list[str]] = {}

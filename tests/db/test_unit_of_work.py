@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import models
-from app.db.unit_of_work import UnitsOfWork
+from app.db.unit_of_work import UnitsOfWork, Wakeups
 
 
 class Boom(Exception):
@@ -24,7 +24,7 @@ async def test_the_session_and_the_driver_write_in_one_transaction(engine: Async
     by_orm, by_driver = uuid.uuid4(), uuid.uuid4()
     woken: list[str] = []
 
-    async with UnitsOfWork(engine, wake_feed=lambda: woken.append("feed")).write() as unit:
+    async with UnitsOfWork(engine, Wakeups(feed=lambda: woken.append("feed"))).write() as unit:
         unit.session.add(models.Organization(id=by_orm, name="By the ORM"))
         await unit.session.flush()
         await unit.connection.execute("INSERT INTO organizations (id, name) VALUES ($1, 'By the driver')", by_driver)
@@ -42,7 +42,7 @@ async def test_a_failed_unit_leaves_nothing_and_has_no_after_commit_effect(engin
     woken: list[str] = []
 
     with pytest.raises(Boom):
-        async with UnitsOfWork(engine, wake_feed=lambda: woken.append("feed")).write() as unit:
+        async with UnitsOfWork(engine, Wakeups(feed=lambda: woken.append("feed"))).write() as unit:
             await unit.connection.execute(
                 "INSERT INTO organizations (id, name) VALUES ($1, 'By the driver')", by_driver
             )

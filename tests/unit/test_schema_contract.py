@@ -23,9 +23,7 @@ CONTRACT_COPY = Path(__file__).with_name("api-contract.graphql")
 NOT_YET = {
     # issue 8: inbound STOP, confirmations, webhooks
     "Query.webhookEndpoints",
-    "Query.outboundMessages",
     "Query.inboundMessages",
-    "Mutation.updateKeywords",
     "Mutation.createWebhookEndpoint",
     "Mutation.updateWebhookEndpoint",
     "Mutation.deleteWebhookEndpoint",
@@ -35,7 +33,6 @@ NOT_YET = {
     "InboundMessage",
     "WebhookEndpoint",
     "WebhookDelivery",
-    "OutboundMessage",
     # issue 9: sender tools
     "Query.optOutInstruction",
     "Query.prepareMessage",
