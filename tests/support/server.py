@@ -47,6 +47,9 @@ def running_server(
 ) -> Iterator[Server]:
     """`env` adds to this process's environment; a None value removes the variable. The log goes
     to a file (a pipe nobody reads fills up under load and stalls the server), shown on failure."""
+    # Background work runs only where a test asks for it: every server of a test run shares one
+    # database, and a worker elsewhere would claim the rows a test means its own server to send.
+    env = {"STOPLIST_SERVE_RUNS_WORKERS": "false", **env}
     child_env = {**os.environ, **{k: v for k, v in env.items() if v is not None}}
     for name in [k for k, v in env.items() if v is None]:
         child_env.pop(name, None)

@@ -1,0 +1,1 @@
+"""Webhook endpoints and their signed, at-least-once deliveries (Standard Webhooks)."""
