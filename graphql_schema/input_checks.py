@@ -43,7 +43,8 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from app.errors import InvalidInput, TooMany, quoted
+from app.errors import InvalidInput, TooMany
+from app.text import text_problem
 from graphql_schema.bounds import DEFAULT_MAX_LENGTH, MAX_ITEMS, MAX_LENGTH
 
 Path = tuple[str | int, ...]
@@ -77,14 +78,7 @@ def _refusal(error: InvalidInput | TooMany, node: Node) -> GraphQLError:
 
 
 def string_problem(value: str, path: Path, bounds: Bounds) -> InvalidInput | None:
-    field = _dotted(path)
-    if len(value) > bounds.max_length:
-        return InvalidInput(
-            f"{field} is {len(value):,} characters long; at most {bounds.max_length:,} are allowed.", field=field
-        )
-    if "\x00" in value:
-        return InvalidInput(f"{field} contains a NUL character, which cannot be stored: {quoted(value)}.", field=field)
-    return None
+    return text_problem(value, field=_dotted(path), max_length=bounds.max_length)
 
 
 def _too_many(count: int, path: Path, max_items: int) -> TooMany:

@@ -2,9 +2,10 @@
 
 import asyncio
 import contextlib
-import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.http.errors import error_body
 
 # uvicorn reads and discards an unread body to the end, at the client's pace, to keep the
 # connection alive for the next request: closing it is the only way to stop reading.
@@ -112,10 +113,6 @@ class RequestBody:
             self.read = not message.get("more_body", False)
         else:  # http.disconnect
             self.read = True
-
-
-def error_body(code: str, message: str) -> bytes:
-    return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
 class BodyTooLarge(Exception):

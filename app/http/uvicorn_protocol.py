@@ -24,7 +24,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from app.http.limits import error_body
+from app.http.errors import error_body
 from app.settings import get_settings
 
 
