@@ -6,7 +6,14 @@ from uuid import UUID
 
 from app.errors import InvalidId, quoted
 
-PREFIXES = {"Organization": "org", "Account": "acc", "Contact": "con", "Group": "grp", "ApiKey": "key"}
+PREFIXES = {
+    "Organization": "org",
+    "Account": "acc",
+    "Contact": "con",
+    "Group": "grp",
+    "ApiKey": "key",
+    "InboundMessage": "inb",
+}
 
 
 def encode(kind: str, value: UUID) -> str:

@@ -16,6 +16,7 @@ from app.db.engine import build_engine
 from app.db.unit_of_work import UnitsOfWork, Wakeups
 from app.feed.hub import FeedHub
 from app.http.health import healthz
+from app.http.inbound import inbound_sms
 from app.http.limits import RequestLimits
 from app.log_privacy import keep_personal_data_out_of_logs
 from app.memory import collect_garbage_every, tune_garbage_collector
@@ -83,6 +84,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/inbound/sms", inbound_sms, methods=["POST"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
         ],

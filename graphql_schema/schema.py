@@ -19,6 +19,7 @@ from graphql_schema.direct_delivery import DirectDeliveryExecutionContext
 from graphql_schema.errors import StoplistErrors, log_internal_errors
 from graphql_schema.feed import FeedSubscription
 from graphql_schema.groups import GroupMutation, GroupQuery
+from graphql_schema.inbound import InboundMutation, InboundQuery
 from graphql_schema.input_checks import InputChecks
 from graphql_schema.keywords import KeywordMutation
 from graphql_schema.opt_outs import OptOutMutation, OptOutQuery
@@ -26,9 +27,22 @@ from graphql_schema.organizations import OrganizationQuery
 from graphql_schema.outbound import OutboundQuery
 
 Query = merge_types(
-    "Query", (OrganizationQuery, AccountQuery, ContactQuery, GroupQuery, AudienceQueryType, OptOutQuery, OutboundQuery)
+    "Query",
+    (
+        OrganizationQuery,
+        AccountQuery,
+        ContactQuery,
+        GroupQuery,
+        AudienceQueryType,
+        OptOutQuery,
+        OutboundQuery,
+        InboundQuery,
+    ),
 )
-Mutation = merge_types("Mutation", (AccountMutation, ContactMutation, GroupMutation, OptOutMutation, KeywordMutation))
+Mutation = merge_types(
+    "Mutation",
+    (AccountMutation, ContactMutation, GroupMutation, OptOutMutation, KeywordMutation, InboundMutation),
+)
 Subscription = merge_types("Subscription", (FeedSubscription,))
 
 

@@ -23,14 +23,11 @@ CONTRACT_COPY = Path(__file__).with_name("api-contract.graphql")
 NOT_YET = {
     # issue 8: inbound STOP, confirmations, webhooks
     "Query.webhookEndpoints",
-    "Query.inboundMessages",
     "Mutation.createWebhookEndpoint",
     "Mutation.updateWebhookEndpoint",
     "Mutation.deleteWebhookEndpoint",
     "Mutation.rotateWebhookSecret",
     "Mutation.sendTestWebhook",
-    "Mutation.resolveInboundMessage",
-    "InboundMessage",
     "WebhookEndpoint",
     "WebhookDelivery",
     # issue 9: sender tools
