@@ -672,6 +672,7 @@ FIRST_CURSOR = {
         " pageInfo { endCursor } } }"
     ),
     "outboundMessages": "query($a: ID!) { outboundMessages(accountId: $a, first: 1) { pageInfo { endCursor } } }",
+    "inboundMessages": "query($a: ID!) { inboundMessages(accountId: $a, first: 1) { pageInfo { endCursor } } }",
 }
 
 
@@ -688,6 +689,11 @@ async def real_values(tenant: Tenant, other_tenant: Tenant) -> Real:
     await tenant.api.graphql(confirm, {"a": account}, key=tenant.admin_key)  # so it has outbound messages
     await tenant.opt_out(account, "+31612345678", ["SMS", "WHATSAPP"], reason="STOP")
     await tenant.opt_out(account, "+31612345678", ["VOICE"])
+    inbound = {"accountId": account, "from": "+31687654321", "to": "3010", "body": "HELP"}  # for the incoming report
+    posted = await tenant.api.http.post(
+        "/inbound/sms", json=inbound, headers={"authorization": f"Bearer {tenant.writer_key}"}
+    )
+    assert posted.status_code == 200, posted.text
     cursors: dict[str, list[str]] = {}
     for root, query in FIRST_CURSOR.items():
         variables = {"a": account, "t": "+31612345678", "g": [group]}
