@@ -18,7 +18,8 @@ A reply is read in three steps, each bounded by the reply's length (at most `MAX
    rule that keeps (negation: "don't stop", "niet afmelden") shields the rest of its clause
    from the later rules; otherwise the strongest verdict found wins. A revocation asked as a
    question ("how do I stop these?") is UNCLEAR, unless it is a polite request ("can you
-   remove me?"). A bare "stop" beside other words is a revocation only when those words are a
+   remove me?"), and so is one on a condition ("if you stop texting me, ...") or in a reply
+   that laughs. A bare "stop" beside other words is a revocation only when those words are a
    complaint some rule recognises ("why do you keep texting me, stop"), not when they are chat
    ("Stop, I meant size M").
 
@@ -181,6 +182,7 @@ def _normalised_words(phrase: str) -> tuple[str, ...]:
 #   KEEP   LOL laughter   DONE "I'm done"   ENOUGH   DISMISS "go away"   WRONGNUM   INTERESTED
 #   SIGNUP "signed up"   TOOMUCH   REPORT   REFL French "se" ("la promo s'arrête")
 #   RECEIVED English "got", "received"   HAVE German and Dutch "habe", "heb": past tense, a report
+#   IF if/wenn/als/si/jeśli: a revocation on a condition is for a person to weigh
 #   UPDATED "op de hoogte" (keeps Dutch "hou ... op" from reading as "stop")   "," a clause break
 
 _Lexicon: TypeAlias = dict[str, str]  # tags -> phrases, comma separated, as people write them
@@ -250,6 +252,7 @@ _EN: _Lexicon = {
     "REPORT": "report, reporting, reported, block, blocking, blocked",
     "AUX": "be, being, been",
     "TO": "to",
+    "IF": "if, unless",
     ",": "but, though, although",
 }
 
@@ -308,9 +311,11 @@ _DE: _Lexicon = {
     "INTERESTED": "interesse, interessiert",
     "SIGNUP": "angemeldet, registriert, eingetragen, zugestimmt, abonniert",
     "TOOMUCH": "zu viele, zu viel, zu oft, so viele",
-    "REPORT": "anzeigen, anzeige, blockiere, blockieren, blockiert, verbraucherzentrale",
+    "REPORT": "anzeigen, anzeige, zeige euch an, zeige sie an, zeige ich euch an, zeige ich sie an, blockiere,"
+    " blockieren, blockiert, verbraucherzentrale",
     "AUX": "werden, sein, worden",
     "TO": "zu, dass",
+    "IF": "wenn, falls",
     "UPDATED": "auf dem laufenden",
     ",": "aber, sondern, jedoch",
 }
@@ -370,6 +375,7 @@ _NL: _Lexicon = {
     "REPORT": "rapporteren, blokkeer, blokkeren, geblokkeerd, aangifte",
     "AUX": "worden, word, wordt",
     "TO": "te, om",
+    "IF": "als, indien",
     "UPDATED": "op de hoogte",
     ",": "maar",
 }
@@ -427,6 +433,7 @@ _FR: _Lexicon = {
     "REPORT": "signaler, signale, bloquer, bloque, plainte, cnil",
     "AUX": "etre, ete",
     "REFL": "s, se",
+    "IF": "si",
     ",": "mais",
 }
 
@@ -484,10 +491,11 @@ _ES: _Lexicon = {
     "INTERESTED": "interesa, interesado, interesada, interesan",
     "SIGNUP": "registre, registrado, registrada, suscrito, suscrita, inscrito, inscrita, acepte, autorice",
     "TOOMUCH": "demasiados, demasiadas, demasiado, tantos, tantas",
-    "REPORT": "denunciar, denuncia, reportar, reporto, bloquear, bloqueo, profeco",
+    "REPORT": "denunciar, denuncia, denuncio, denunciare, reportar, reporto, reportare, bloquear, bloqueo, profeco",
     # Light verbs of "dar de baja" and the passive: "no me den de baja", "ser contactado".
     "AUX": "den, dar, da, doy, dame, denme, darme, dan, ser",
     "TO": "que, a",
+    "IF": "si",
     ",": "pero, sino",
 }
 
@@ -545,6 +553,7 @@ _PL: _Lexicon = {
     "TOOMUCH": "za dużo, za często, tyle",
     "REPORT": "zgłoszę, zgłaszam, uodo, uokik, blokuję, zablokuję",
     "TO": "do, żeby, aby",
+    "IF": "jeśli, jeżeli, gdyby",
     ",": "ale, lecz",
 }
 
@@ -735,7 +744,7 @@ class _Rule:
     verdict: Verdict
     pattern: re.Pattern[str]
     alone: bool
-    needs: frozenset[str]  # a sentence without one of these cannot match: the pattern is not run
+    needs: frozenset[str]  # a reply without one of these cannot match: the pattern is not run
 
 
 def _needs(pattern: str, fold: Callable[[str], str]) -> frozenset[str]:
@@ -832,23 +841,25 @@ class _Language:
         bare = every_tag <= _BARE
         laughing = "LOL" in every_tag
         known = sum(count for _, count in tagged)
-        findings = [(rule, bisect_right(starts, at) - 1) for rule, at in self._findings(text, every_tag)]
+        findings = list(self._findings(text, every_tag))
         # A complaint beside a bare "stop" is its reason: "u keep sending me msgs, stop plz"; a word
         # about messages is not ("Stop, text me later").
         context = any(not rule.alone for rule, _ in findings)
         best: PhraseMatch | None = None
-        for rule, index in findings:
+        for rule, at in findings:
+            index = bisect_right(starts, at) - 1
             sentence, (tags, _) = sentences[index], tagged[index]
             verdict, name = rule.verdict, rule.name
-            if rule.alone:
-                if sentence.asked:
+            if verdict is Verdict.REVOCATION:
+                # Each of these makes a reasonable reader hesitate; a person decides instead.
+                if sentence.asked if rule.alone else _questioning(sentence, tags):
                     verdict, name = Verdict.UNCLEAR, f"{name}/question"
-                elif laughing:
+                elif laughing:  # "stop it 😂", "my wife said no more texts at dinner lol"
                     verdict, name = Verdict.UNCLEAR, f"{name}/laughing"
-                elif not (context or bare):
+                elif _CONDITION.search(text, _clause_start(text, at), at):  # "if you stop texting me, ..."
+                    verdict, name = Verdict.UNCLEAR, f"{name}/if"
+                elif rule.alone and not (context or bare):
                     verdict, name = Verdict.UNCLEAR, f"{name}/chat"
-            elif verdict is Verdict.REVOCATION and _questioning(sentence, tags):
-                verdict, name = Verdict.UNCLEAR, f"{name}/question"
             if best is None or _STRENGTH[verdict] > _STRENGTH[best.verdict]:
                 best = PhraseMatch(verdict, self.code, name)
         return best, known
@@ -866,16 +877,24 @@ class _Language:
                 if claimed.find(1, start, end) >= 0:
                     position = start + 1
                     continue
-                if rule.verdict is Verdict.NONE:
+                if rule.verdict is not Verdict.NONE:
+                    yield rule, start
+                elif _CONDITION.search(text, _clause_start(text, start), start):
+                    position = end  # "if you don't stop, ..." threatens; it does not ask to go on
+                    continue
+                else:  # negation reaches to the end of its clause
                     clause_end = _CLAUSE_END.search(text, end)
                     end = clause_end.start() if clause_end is not None else len(text)
-                else:
-                    yield rule, start
                 claimed[start:end] = b"\x01" * (end - start)
                 position = end
 
 
 _CLAUSE_END = re.compile(r"[,.] ")
+_CONDITION = re.compile(r"(?<![^ ])IF ")
+
+
+def _clause_start(text: str, at: int) -> int:
+    return max(text.rfind(", ", 0, at), text.rfind(". ", 0, at), 0)
 
 
 def _questioning(sentence: _Sentence, tags: list[str]) -> bool:

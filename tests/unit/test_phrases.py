@@ -166,14 +166,26 @@ def test_chat_changes_nothing(text: str) -> None:
         ("I'm done", "fed-up"),
         ("enough already", "fed-up"),
         ("what is this?! who gave you my number", "who-has-my-number"),
-        ("how do I stop these texts?", "how-to"),
         ("Stop it 😂", "stop-alone/laughing"),
         ("Stop, I meant size M not L", "stop-alone/chat"),
         ("Stop, text me later", "stop-alone/chat"),  # a word about messages is no complaint
-        ("Unsubscribe?", "unsubscribe/question"),
     ],
 )
 def test_neither_one_nor_the_other_goes_to_a_person(text: str, rule: str) -> None:
+    assert classify(text) == PhraseMatch(Verdict.UNCLEAR, "en", rule)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("If you stop texting me I will miss the deals", "stop-sending/if"),
+        ("if you don't stop texting me I will report you", "stop-sending/if"),  # "don't stop" keeps nothing here
+        ("my wife said no more texts at dinner lol", "no-more-messages/laughing"),
+        ("how do I stop these texts?", "how-to"),
+        ("Unsubscribe?", "unsubscribe/question"),
+    ],
+)
+def test_a_revocation_on_a_condition_asked_or_laughed_goes_to_a_person(text: str, rule: str) -> None:
     assert classify(text) == PhraseMatch(Verdict.UNCLEAR, "en", rule)
 
 
