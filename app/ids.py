@@ -13,6 +13,7 @@ PREFIXES = {
     "Group": "grp",
     "ApiKey": "key",
     "InboundMessage": "inb",
+    "WebhookEndpoint": "whk",
 }
 
 
@@ -30,3 +31,8 @@ def decode(kind: str, value: str, *, field: str) -> UUID:
     if prefix == PREFIXES[kind] and _HEX.fullmatch(rest):
         return UUID(hex=rest)
     raise InvalidId(f"{quoted(value)} is not a valid {kind} id.", field=field)
+
+
+def encode_event(event_id: int) -> str:
+    """Events are numbered (the history's identity), not UUIDs."""
+    return f"evt_{event_id}"

@@ -1,8 +1,20 @@
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _seconds(value: Any) -> Any:
+    """A schedule is written as the contract says, comma-separated ("5,30,300"); JSON works too."""
+    if isinstance(value, str):
+        text = value.strip().strip("[]")
+        return [int(part) for part in text.split(",") if part.strip()]
+    return value
+
+
+Schedule = Annotated[list[int], NoDecode, BeforeValidator(_seconds)]
 
 
 class Settings(BaseSettings):
@@ -33,7 +45,16 @@ class Settings(BaseSettings):
     # Where outbound SMS (opt-out confirmations) are POSTed as JSON; unset: a sender that only logs.
     STOPLIST_SMS_GATEWAY_URL: str | None = None
     # Seconds before each new try of an outbound message that failed; after the last, it is FAILED.
-    STOPLIST_OUTBOUND_RETRY_SCHEDULE: list[int] = [10, 60, 300, 1800, 7200]
+    STOPLIST_OUTBOUND_RETRY_SCHEDULE: Schedule = [10, 60, 300, 1800, 7200]
+    # Webhooks: private, loopback and link-local destinations are refused unless this is set.
+    STOPLIST_WEBHOOK_ALLOW_PRIVATE: bool = False
+    # Seconds before each new try of a failed delivery: about three days in all, then FAILED.
+    STOPLIST_WEBHOOK_RETRY_SCHEDULE: Schedule = [5, 30, 300, 1800, 7200, 21600, 86400, 172800]
+    # An endpoint failing without a break for this long is disabled (its deliveries wait, kept).
+    STOPLIST_WEBHOOK_DISABLE_AFTER_SECONDS: float = 5 * 86400
+    # After rotateWebhookSecret the old secret still signs, beside the new one, for this long.
+    STOPLIST_WEBHOOK_ROTATION_GRACE_SECONDS: float = 86400
+    STOPLIST_WEBHOOK_TIMEOUT_SECONDS: float = 10.0  # one delivery, connection to answer
     STOPLIST_LOG_LEVEL: str = "INFO"
     # A full garbage collection this often keeps memory flat (app/memory.py); 0 turns it off.
     STOPLIST_GC_INTERVAL_SECONDS: float = 10.0

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Self, TypeAlias
 
 import strawberry
 
+from app import ids as app_ids
 from app.auth.actor import Actor
 from app.db.unit_of_work import UnitOfWork
 from app.errors import DomainError
@@ -85,7 +86,7 @@ class OptOutEvent:
     @classmethod
     def from_model(cls, event: EventRecord) -> Self:
         return cls(
-            id=strawberry.ID(f"evt_{event.id}"),
+            id=strawberry.ID(app_ids.encode_event(event.id)),
             cursor=event.position.encode(),
             account_id=ids.encode("Account", event.account_id),
             scope=OptOutScope(event.scope),

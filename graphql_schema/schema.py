@@ -25,6 +25,7 @@ from graphql_schema.keywords import KeywordMutation
 from graphql_schema.opt_outs import OptOutMutation, OptOutQuery
 from graphql_schema.organizations import OrganizationQuery
 from graphql_schema.outbound import OutboundQuery
+from graphql_schema.webhooks import WebhookMutation, WebhookQuery
 
 Query = merge_types(
     "Query",
@@ -37,11 +38,20 @@ Query = merge_types(
         OptOutQuery,
         OutboundQuery,
         InboundQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (AccountMutation, ContactMutation, GroupMutation, OptOutMutation, KeywordMutation, InboundMutation),
+    (
+        AccountMutation,
+        ContactMutation,
+        GroupMutation,
+        OptOutMutation,
+        KeywordMutation,
+        InboundMutation,
+        WebhookMutation,
+    ),
 )
 Subscription = merge_types("Subscription", (FeedSubscription,))
 

@@ -17,6 +17,7 @@ from app.opt_outs.records import EventRecord, Evidence
 from app.opt_outs.repository import OptOutRepository
 from app.outbound.service import outbound_service
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, one_of, page_size, text
+from app.webhooks.service import webhook_service
 
 MAX_CHECK_TOKENS = 10_000
 MAX_REASON_LENGTH = 1_000
@@ -133,6 +134,7 @@ class OptOutService:
             await repository.record_idempotent_result(actor.organization_id, account.id, key, [e.id for e in events])
         if events:
             uow.events_written()  # the live feed hears of them at commit, here and in other processes
+            await webhook_service.enqueue(uow, account, events)
             if action is OptOutAction.OPT_OUT:
                 await contact_service.apply_opt_out_effect(uow, account, token, token_type)
                 if account.send_confirmation and command.source in CONFIRMED_SOURCES and token_type is TokenType.MSISDN:

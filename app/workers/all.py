@@ -6,6 +6,7 @@ from app.workers.outbound import outbound_worker
 from app.workers.purge import IDEMPOTENCY_KEYS
 from app.workers.runner import Worker
 from app.workers.wakeup import Wakeup
+from app.workers.webhooks import webhook_worker
 
 
 def workers(settings: Settings, outbox: Wakeup) -> list[Worker]:
@@ -13,4 +14,11 @@ def workers(settings: Settings, outbox: Wakeup) -> list[Worker]:
     return [
         IDEMPOTENCY_KEYS,
         outbound_worker(sender_for(settings), outbox, retry_schedule=settings.STOPLIST_OUTBOUND_RETRY_SCHEDULE),
+        webhook_worker(
+            outbox,
+            retry_schedule=settings.STOPLIST_WEBHOOK_RETRY_SCHEDULE,
+            disable_after_seconds=settings.STOPLIST_WEBHOOK_DISABLE_AFTER_SECONDS,
+            allow_private=settings.STOPLIST_WEBHOOK_ALLOW_PRIVATE,
+            timeout=settings.STOPLIST_WEBHOOK_TIMEOUT_SECONDS,
+        ),
     ]

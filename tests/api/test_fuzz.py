@@ -434,14 +434,16 @@ def needs_a_variable(value: Any) -> bool:
 
 
 def requests(real: Real) -> st.SearchStrategy[Request]:
-    # Only root fields take arguments today; arguments of nested fields would need the same care.
+    # Root fields' arguments are steered (real ids, one hostile value at least); a nested field's
+    # page size takes the generator's Ints as they come, hostile ones included. Any other nested
+    # argument would need the same care as the roots'.
     roots = {SCHEMA.query_type, SCHEMA.mutation_type, SCHEMA.subscription_type}
     nested = [
         f"{type_.name}.{name}"
         for type_ in SCHEMA.type_map.values()
         if isinstance(type_, graphql.GraphQLObjectType) and type_ not in roots and not type_.name.startswith("__")
         for name, field_ in type_.fields.items()
-        if field_.args
+        if set(field_.args) - {"first"}
     ]
     assert not nested, f"teach the fuzz test the arguments of {nested}"
     # As nodes, not text: a lone surrogate in a literal would not even parse.
