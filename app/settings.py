@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     STOPLIST_SMS_GATEWAY_URL: str | None = None
     # Seconds before each new try of an outbound message that failed; after the last, it is FAILED.
     STOPLIST_OUTBOUND_RETRY_SCHEDULE: Schedule = [10, 60, 300, 1800, 7200]
+    # How long a worker holds an outbox row it claimed (a message or delivery being sent): if its
+    # process dies, another sends the row once this has run out. Longer than any one send.
+    STOPLIST_OUTBOX_LEASE_SECONDS: float = 60.0
     # Webhooks: private, loopback and link-local destinations are refused unless this is set.
     STOPLIST_WEBHOOK_ALLOW_PRIVATE: bool = False
     # Seconds before each new try of a failed delivery: about three days in all, then FAILED.

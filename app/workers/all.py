@@ -13,12 +13,18 @@ def workers(settings: Settings, outbox: Wakeup) -> list[Worker]:
     """`outbox` is the hint this process's units of work give when they have written outbox rows."""
     return [
         IDEMPOTENCY_KEYS,
-        outbound_worker(sender_for(settings), outbox, retry_schedule=settings.STOPLIST_OUTBOUND_RETRY_SCHEDULE),
+        outbound_worker(
+            sender_for(settings),
+            outbox,
+            retry_schedule=settings.STOPLIST_OUTBOUND_RETRY_SCHEDULE,
+            lease_seconds=settings.STOPLIST_OUTBOX_LEASE_SECONDS,
+        ),
         webhook_worker(
             outbox,
             retry_schedule=settings.STOPLIST_WEBHOOK_RETRY_SCHEDULE,
             disable_after_seconds=settings.STOPLIST_WEBHOOK_DISABLE_AFTER_SECONDS,
             allow_private=settings.STOPLIST_WEBHOOK_ALLOW_PRIVATE,
             timeout=settings.STOPLIST_WEBHOOK_TIMEOUT_SECONDS,
+            lease_seconds=settings.STOPLIST_OUTBOX_LEASE_SECONDS,
         ),
     ]

@@ -28,6 +28,7 @@ class Receiver:
     # Each rule answers its status to the first request it matches, once; anything else gets 200.
     rules: list[tuple[Callable[[Received], bool], int]] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    delay: float = 0.0  # seconds before each answer: a slow receiver
 
     def fail(self, matching: Callable[[Received], bool], times: int, status: int = 500) -> None:
         self.rules += [(matching, status)] * times
@@ -70,6 +71,7 @@ class Receiver:
                 status = self._status(request)
                 self.received.append(request)
                 self.arrived.set()
+                await asyncio.sleep(self.delay)
                 writer.write(f"HTTP/1.1 {status} X\r\ncontent-length: 0\r\n\r\n".encode())
                 await writer.drain()
         except (ConnectionError, asyncio.IncompleteReadError):
