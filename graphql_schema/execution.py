@@ -8,6 +8,10 @@ extensions) down to leaves, completing a field is just `serialize(getattr(item, 
 This context plans such a selection once per operation and completes the list directly;
 anything else, and any value it cannot complete exactly as graphql-core would (a null in
 a non-null field), goes the ordinary way, so results and errors stay the same.
+
+It relies on graphql-core's and Strawberry's internals (collect_fields, the execution context's
+subfield collection, Strawberry's definition back-references): docs/INTERNALS.md lists every
+such place in the code base with the test that guards it.
 """
 
 import inspect

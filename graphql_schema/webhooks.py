@@ -1,10 +1,13 @@
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Self, TypeAlias
 from uuid import UUID
 
 import strawberry
 
 from app import ids as app_ids
+from app.auth.actor import Actor
+from app.db.unit_of_work import UnitOfWork
 from app.errors import DomainError
 from app.webhooks.repository import AttemptRecord, EndpointRecord
 from app.webhooks.service import MAX_ATTEMPTS_LISTED, EndpointWithSecret, webhook_service
@@ -124,45 +127,38 @@ class WebhookMutation:
     async def update_webhook_endpoint(
         self, info: Info, id: strawberry.ID, url: str | None = None, enabled: bool | None = None
     ) -> WebhookEndpointPayload:
-        try:
-            actor = info.context.actor
-            decoded = ids.decode("WebhookEndpoint", id, field="id")
-            endpoint = await info.context.run(
-                lambda unit: webhook_service.update(unit, actor, decoded, url=url, enabled=enabled)
-            )
-        except DomainError as error:
-            return WebhookEndpointPayload.refused(error)
-        return WebhookEndpointPayload.of(endpoint)
+        return await _on_endpoint(
+            info,
+            id,
+            lambda unit, actor, endpoint: webhook_service.update(unit, actor, endpoint, url=url, enabled=enabled),
+        )
 
     @strawberry.mutation(description="Delete an endpoint and its pending deliveries (admin).")
     async def delete_webhook_endpoint(self, info: Info, id: strawberry.ID) -> WebhookEndpointPayload:
-        try:
-            actor = info.context.actor
-            decoded = ids.decode("WebhookEndpoint", id, field="id")
-            endpoint = await info.context.run(lambda unit: webhook_service.delete(unit, actor, decoded))
-        except DomainError as error:
-            return WebhookEndpointPayload.refused(error)
-        return WebhookEndpointPayload.of(endpoint)
+        return await _on_endpoint(info, id, webhook_service.delete)
 
     @strawberry.mutation(
         description="A new signing secret, returned this once (admin); the old one signs beside it for a grace "
         "period, so a receiver can change over without losing a delivery."
     )
     async def rotate_webhook_secret(self, info: Info, id: strawberry.ID) -> WebhookEndpointPayload:
-        try:
-            actor = info.context.actor
-            decoded = ids.decode("WebhookEndpoint", id, field="id")
-            made = await info.context.run(lambda unit: webhook_service.rotate_secret(unit, actor, decoded))
-        except DomainError as error:
-            return WebhookEndpointPayload.refused(error)
-        return WebhookEndpointPayload.made(made)
+        return await _on_endpoint(info, id, webhook_service.rotate_secret)
 
     @strawberry.mutation(description="Queue a test delivery (type webhook.test) to an endpoint (admin).")
     async def send_test_webhook(self, info: Info, id: strawberry.ID) -> WebhookEndpointPayload:
-        try:
-            actor = info.context.actor
-            decoded = ids.decode("WebhookEndpoint", id, field="id")
-            endpoint = await info.context.run(lambda unit: webhook_service.send_test(unit, actor, decoded))
-        except DomainError as error:
-            return WebhookEndpointPayload.refused(error)
-        return WebhookEndpointPayload.of(endpoint)
+        return await _on_endpoint(info, id, webhook_service.send_test)
+
+
+EndpointChange: TypeAlias = Callable[[UnitOfWork, Actor, UUID], Awaitable[EndpointRecord | EndpointWithSecret]]
+
+
+async def _on_endpoint(info: Info, id: strawberry.ID, change: EndpointChange) -> WebhookEndpointPayload:
+    try:
+        actor = info.context.actor
+        decoded = ids.decode("WebhookEndpoint", id, field="id")
+        changed = await info.context.run(lambda unit: change(unit, actor, decoded))
+    except DomainError as error:
+        return WebhookEndpointPayload.refused(error)
+    if isinstance(changed, EndpointWithSecret):
+        return WebhookEndpointPayload.made(changed)
+    return WebhookEndpointPayload.of(changed)
