@@ -26,3 +26,9 @@ class Actor:
 
     def can_see_account(self, account_id: UUID) -> bool:
         return self.account_id is None or self.account_id == account_id
+
+    def for_message_of(self, account_id: UUID) -> "Actor":
+        """Who acts on an inbound message: its sender, through the gateway's key. The message
+        speaks for one number of one account, so what it does reaches that account only, and
+        only as a writer can, whatever else the gateway's key may do (it stays on record)."""
+        return Actor(organization_id=self.organization_id, role=Role.WRITER, key_id=self.key_id, account_id=account_id)

@@ -98,7 +98,7 @@ class InboundService:
             again = await repository.by_gateway_id(actor.organization_id, account.id, message_id or "")
             assert again is not None
             return again
-        await self._apply(uow, actor, stored, decision.channels)
+        await self._apply(uow, actor.for_message_of(account.id), stored, decision.channels)
         return stored
 
     async def _apply(self, uow: UnitOfWork, actor: Actor, message: InboundRecord, channels: list[Channel]) -> None:
@@ -128,7 +128,7 @@ class InboundService:
             )
         reason = "Reviewed: a revocation" if opt_out else "Reviewed: not a revocation"
         resolved = await repository.resolve(actor.organization_id, message_id, OPT_OUT if opt_out else NONE, reason)
-        await self._apply(uow, actor, resolved, [Channel.SMS])
+        await self._apply(uow, actor.for_message_of(message.account_id), resolved, [Channel.SMS])
         return await account_service.get(uow, actor, message.account_id)
 
     async def page(
