@@ -3,6 +3,7 @@ claim commits at once, so no lock is held while the gateway answers, and no othe
 the message meanwhile; a process that dies mid-send leaves it to be claimed again once the lease
 has run out (at least once)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID, uuid4
@@ -24,7 +25,7 @@ WHERE message.id = due.id
 RETURNING message.id, message.organization_id, message.account_id, message.recipient, message.body, message.kind,
           message.attempts
 """
-_SENT = "UPDATE outbound_messages SET status = 'SENT', sent_at = now(), last_error = NULL WHERE id = $1"
+_SENT = "UPDATE outbound_messages SET status = 'SENT', sent_at = now(), last_error = NULL WHERE id = ANY($1::uuid[])"
 _RETRY = (
     "UPDATE outbound_messages SET next_attempt_at = now() + make_interval(secs => $2), last_error = $3"
     " WHERE id = $1 AND status = 'PENDING'"
@@ -47,6 +48,14 @@ class ClaimedMessage:
     body: str
     kind: str
     attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One try at sending a claimed message, to be recorded."""
+
+    message: ClaimedMessage
+    error: str | None  # None: sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +83,19 @@ class OutboundRepository:
     async def claim_due(self, limit: int, lease_seconds: float) -> list[ClaimedMessage]:
         return [ClaimedMessage(*row) for row in await self.connection.fetch(_CLAIM, limit, lease_seconds)]
 
-    async def sent(self, message_id: UUID) -> None:
-        await self.connection.execute(_SENT, message_id)
-
-    async def retry_later(self, message_id: UUID, delay_seconds: float, error: str) -> None:
-        await self.connection.execute(_RETRY, message_id, delay_seconds, error)
-
-    async def failed(self, message_id: UUID, error: str) -> None:
-        await self.connection.execute(_FAILED, message_id, error)
+    async def record(self, outcomes: list[Sent], schedule: Sequence[int]) -> None:
+        """Each message sent, or tried again later on `schedule`, or failed for good with its error."""
+        for outcome in outcomes:
+            message, error = outcome.message, outcome.error
+            if error is None:
+                continue
+            if message.attempt > len(schedule):
+                await self.connection.execute(_FAILED, message.id, error)
+            else:
+                await self.connection.execute(_RETRY, message.id, schedule[message.attempt - 1], error)
+        sent = [outcome.message.id for outcome in outcomes if outcome.error is None]
+        if sent:
+            await self.connection.execute(_SENT, sent)
 
     async def count(self, organization_id: UUID, account_id: UUID) -> int:
         count: int = await self.connection.fetchval(_COUNT, organization_id, account_id)

@@ -5,10 +5,12 @@ STOPLIST_SMS_GATEWAY_URL, an HTTP gateway that takes a JSON POST."""
 import logging
 from typing import Protocol
 
-import httpx
+import orjson
 
+from app import ids
 from app.outbound.repository import ClaimedMessage
 from app.settings import Settings
+from app.webhooks.destinations import DeliveryClient, DeliveryFailed
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +41,15 @@ class LoggingSender:
 
 class HttpGatewaySender:
     """POSTs `{"to", "body", "accountId", "messageId"}`; any 2xx is sent, anything else is retried.
-    The messageId stays the same across retries, so a gateway can drop a duplicate."""
+    The messageId stays the same across retries, so a gateway can drop a duplicate. The gateway
+    is the operator's own, so any address is allowed; otherwise it is sent as a webhook is: no
+    redirect followed, one deadline, at most 64 KiB of the answer read."""
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self.url = url
-        self._client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self._client = DeliveryClient(allow_private=True, timeout=timeout, user_agent="Stoplist-Outbound")
 
     async def send(self, message: ClaimedMessage) -> None:
-        from app import ids
-
         payload = {
             "to": message.recipient,
             "body": message.body,
@@ -55,11 +57,11 @@ class HttpGatewaySender:
             "messageId": str(message.id),
         }
         try:
-            response = await self._client.post(self.url, json=payload)
-        except httpx.HTTPError as error:
-            raise SendFailed(f"the gateway could not be reached: {type(error).__name__}") from None
-        if not response.is_success:
-            raise SendFailed(f"the gateway answered {response.status_code}")
+            reply = await self._client.post(self.url, body=orjson.dumps(payload), headers={})
+        except DeliveryFailed as error:
+            raise SendFailed(f"the gateway could not be reached: {error}") from None
+        if not 200 <= reply.status_code < 300:
+            raise SendFailed(f"the gateway answered {reply.status_code}")
 
     async def close(self) -> None:
         await self._client.aclose()

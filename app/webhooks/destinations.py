@@ -3,37 +3,32 @@
 `check_url` refuses what can never be a receiver (not http or https, credentials in the URL,
 no host, control characters) and a literal IP address that is not public. A host name tells
 nothing until it is resolved, and it may resolve to a private address at send time though it
-did not when the endpoint was saved (DNS rebinding). So `DeliveryClient` connects through a
-network backend that resolves the host itself, refuses if any address it gets is not public,
-and connects to the address it checked, never resolving again. TLS is unaffected: httpcore
-starts it on the connected stream with the URL's host, so SNI names that host and the
-certificate is verified for it.
+did not when the endpoint was saved (DNS rebinding). So `DeliveryClient` gives aiohttp a
+resolver that resolves the host itself and refuses if any address it gets is not public;
+aiohttp connects to the addresses it returns, never resolving again. A literal address, which
+aiohttp does not resolve, is checked before the request. TLS is unaffected: aiohttp starts it
+with the URL's host, so SNI names that host and the certificate is verified for it.
 
 Redirects are not followed: Standard Webhooks counts a 3xx as a failure, and following one
 is the classic way around checks like these. A receiver's answer is kept for the delivery log
 only, so at most 64 KiB of it is read, and one delivery has one deadline in all.
-
-Beyond documented APIs, this relies on one httpx internal: `httpx.AsyncHTTPTransport` keeps
-its httpcore connection pool in `_pool`, and httpx 0.28 takes no network backend for it
-(encode/httpx#3749 proposes a `network_backend=` argument). We replace that pool with one
-built on our backend through httpcore's public API, and keep httpx's request, response and
-exception mapping. `_transport` fails at once if the attribute is gone rather than send
-unchecked. docs/INTERNALS.md lists it with the tests that guard it.
 """
 
 import asyncio
 import re
 import socket
 import ssl
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from types import TracebackType
 from typing import Self, TypeAlias
 from urllib.parse import unquote
 
-import httpcore
+import aiohttp
 import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
+from yarl import URL
 
 from app.errors import InvalidInput, quoted
 
@@ -51,7 +46,11 @@ _NAT64 = IPv6Network("64:ff9b::/96")  # RFC 6052: the IPv4 address is the last 3
 _NOT_GLOBAL = IPv4Network("192.0.0.0/24")
 
 
-class DestinationRefused(httpx.ConnectError):
+class DeliveryFailed(Exception):
+    """Nothing was delivered this time: no connection, no complete answer in time, or refused."""
+
+
+class DestinationRefused(DeliveryFailed):
     """The host resolved to an address webhooks may not reach; nothing was sent."""
 
 
@@ -167,81 +166,62 @@ async def resolve(host: str, port: int) -> list[IPAddress]:
     return list(dict.fromkeys(ip_address(str(info[4][0])) for info in infos))
 
 
-class _CheckedBackend(httpcore.AsyncNetworkBackend):
+class _CheckedResolver(AbstractResolver):
+    """aiohttp's resolver for the deliveries: resolves with ours, and refuses a name any of whose
+    addresses is not public. aiohttp connects to exactly the addresses returned."""
+
     def __init__(self, *, allow_private: bool, resolver: Resolver) -> None:
         self._allow_private = allow_private
         self._resolve = resolver
-        self._network = httpcore.AnyIOBackend()
 
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                addresses = await self._addresses(host, port)
-                failure = httpcore.ConnectError(f"{host} resolved to no address")
-                for address in addresses:
-                    try:
-                        return await self._network.connect_tcp(
-                            str(address), port, local_address=local_address, socket_options=socket_options
-                        )
-                    except httpcore.ConnectError as error:
-                        failure = error
-                raise failure
-        except TimeoutError as error:
-            raise httpcore.ConnectTimeout(f"connecting to {host} port {port} took over {timeout:g} s") from error
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        addresses = await self._resolve(host, port)  # OSError (no such name) is aiohttp's DNS error
+        if not addresses:
+            raise OSError(f"{host} resolved to no address")
+        for address in addresses:
+            _refuse_unless_allowed(host, address, self._allow_private)
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(address),
+                port=port,
+                family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST,
+            )
+            for address in addresses
+        ]
 
-    async def _addresses(self, host: str, port: int) -> Sequence[IPAddress]:
-        try:
-            addresses = await self._resolve(host, port)
-        except OSError as error:  # socket.gaierror: no such name, no answer
-            raise httpcore.ConnectError(f"{host} did not resolve: {error}") from error
-        if not self._allow_private:
-            for address in addresses:
-                if (kind := _not_public(address)) is not None:
-                    # Refused as a whole: a name that also resolves to a private address is not
-                    # safe because its first address happens to be public.
-                    raise DestinationRefused(
-                        f"{host} resolves to {address}, {_a(kind)} address; webhooks go to public addresses only"
-                    )
-        return addresses
-
-    async def sleep(self, seconds: float) -> None:
-        await self._network.sleep(seconds)
+    async def close(self) -> None:
+        pass
 
 
-def _transport(backend: httpcore.AsyncNetworkBackend, ssl_context: ssl.SSLContext) -> httpx.AsyncHTTPTransport:
-    limits = httpx.Limits()
-    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits, retries=0)
-    if not isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
-        raise RuntimeError("httpx.AsyncHTTPTransport keeps its pool elsewhere now: see docs/INTERNALS.md")
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=ssl_context,
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
-        network_backend=backend,
-    )
-    return transport
+def _refuse_unless_allowed(host: str, address: IPAddress, allow_private: bool) -> None:
+    if not allow_private and (kind := _not_public(address)) is not None:
+        # Refused as a whole: a name that also resolves to a private address is not safe
+        # because its first address happens to be public.
+        raise DestinationRefused(
+            f"{host} resolves to {address}, {_a(kind)} address; webhooks go to public addresses only"
+        )
 
 
 @dataclass(frozen=True)
 class Reply:
     status_code: int
-    headers: httpx.Headers
+    headers: Mapping[str, str]  # case-insensitive
     body: bytes  # the first RESPONSE_BODY_LIMIT bytes, as sent (we ask for no content coding)
     truncated: bool
 
 
 class DeliveryClient:
-    """POSTs deliveries; a failure to deliver raises an `httpx.HTTPError` (`DestinationRefused`
-    among them), and any answer, 3xx included, is a `Reply`. `timeout` bounds each step and
-    the whole delivery."""
+    """POSTs deliveries; a failure to deliver raises `DeliveryFailed` (`DestinationRefused` among
+    them), and any answer, 3xx included, is a `Reply`. `timeout` bounds the whole delivery.
+
+    On aiohttp: its connection pool costs about a fifteenth of the CPU of httpx's per POST here
+    (docs/BENCHMARKS.md, "Inbound, webhooks and confirmations"), and it takes a resolver through
+    its public API. Its session is made on first use, inside the event loop it belongs to."""
 
     def __init__(
         self,
@@ -250,37 +230,63 @@ class DeliveryClient:
         timeout: float,
         resolver: Resolver = resolve,
         ssl_context: ssl.SSLContext | None = None,
+        user_agent: str = "Stoplist-Webhooks",
+        connections_per_host: int = 32,
     ) -> None:
-        backend = _CheckedBackend(allow_private=allow_private, resolver=resolver)
+        self._allow_private = allow_private
+        self._resolver = resolver
+        self._ssl_context = ssl_context or ssl.create_default_context()
         self._timeout = timeout
-        self._http = httpx.AsyncClient(
-            transport=_transport(backend, ssl_context or httpx.create_ssl_context()),
-            timeout=timeout,
-            follow_redirects=False,
-            trust_env=False,  # a proxy from the environment would connect for us, unchecked
-            headers={
-                "user-agent": "Stoplist-Webhooks",
-                "content-type": "application/json",
-                # Undecoded, the bytes we read are the bytes that count: no decompression bomb.
-                "accept-encoding": "identity",
-            },
-        )
+        self._user_agent = user_agent
+        self._connections_per_host = connections_per_host
+        self._session: aiohttp.ClientSession | None = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                resolver=_CheckedResolver(allow_private=self._allow_private, resolver=self._resolver),
+                ssl=self._ssl_context,
+                limit=0,  # the workers bound what is in flight; this bounds it per receiver
+                limit_per_host=self._connections_per_host,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+                trust_env=False,  # a proxy from the environment would connect for us, unchecked
+                auto_decompress=False,  # the bytes we read are the bytes sent: no decompression bomb
+                headers={
+                    "user-agent": self._user_agent,
+                    "content-type": "application/json",
+                    "accept-encoding": "identity",
+                },
+            )
+        return self._session
 
     async def post(self, url: str, *, body: bytes, headers: Mapping[str, str]) -> Reply:
-        request = self._http.build_request("POST", url, content=body, headers=headers)
+        target = URL(url, encoded=True)  # as check_url normalised it
+        host = target.host or ""
+        if (literal := _literal_address(host)) is not None:
+            _refuse_unless_allowed(host, literal, self._allow_private)  # aiohttp resolves no literal
         try:
             async with asyncio.timeout(self._timeout):
-                response = await self._http.send(request, stream=True, follow_redirects=False)
-                try:
-                    kept, truncated = await _read_bounded(response.aiter_raw(), RESPONSE_BODY_LIMIT)
-                finally:
-                    await response.aclose()
+                async with self._http().post(target, data=body, headers=headers, allow_redirects=False) as response:
+                    kept, truncated = await _read_bounded(response.content.iter_any(), RESPONSE_BODY_LIMIT)
+                    if truncated:
+                        response.close()  # the rest is not read: the connection is not reused
+                    return Reply(response.status, response.headers, kept, truncated)
         except TimeoutError as error:
-            raise httpx.TimeoutException(f"no complete answer within {self._timeout:g} s", request=request) from error
-        return Reply(status_code=response.status_code, headers=response.headers, body=kept, truncated=truncated)
+            raise DeliveryFailed(f"no complete answer within {self._timeout:g} s") from error
+        except aiohttp.ClientConnectorDNSError as error:
+            raise DeliveryFailed(f"{host} did not resolve: {error.os_error}") from error
+        except aiohttp.ClientConnectorError as error:
+            raise DeliveryFailed(f"could not connect to {host} port {error.port}: {error.os_error}") from error
+        except aiohttp.ClientError as error:
+            raise DeliveryFailed(str(error) or type(error).__name__) from error
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     async def __aenter__(self) -> Self:
         return self

@@ -1,5 +1,6 @@
 """All SQL of webhooks (migration 0006)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -59,18 +60,21 @@ RETURNING delivery.id, delivery.organization_id, delivery.endpoint_id, endpoint.
           CASE WHEN endpoint.previous_secret_until > now() THEN endpoint.previous_secret END,
           delivery.payload, delivery.attempts
 """
-_ATTEMPT = """
+_ATTEMPTS_INSERT = """
 INSERT INTO webhook_attempts (delivery_id, attempt, organization_id, endpoint_id, status_code, succeeded, error,
                               duration_ms)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+SELECT * FROM unnest($1::uuid[], $2::integer[], $3::uuid[], $4::uuid[], $5::integer[], $6::boolean[], $7::text[],
+                     $8::integer[])
 """
-_DELIVERED = "UPDATE webhook_deliveries SET status = 'DELIVERED', delivered_at = now() WHERE id = $1"
+_DELIVERED = "UPDATE webhook_deliveries SET status = 'DELIVERED', delivered_at = now() WHERE id = ANY($1::uuid[])"
 _RETRY = (
     "UPDATE webhook_deliveries SET next_attempt_at = now() + make_interval(secs => $2)"
     " WHERE id = $1 AND status = 'PENDING'"
 )
 _FAILED = "UPDATE webhook_deliveries SET status = 'FAILED' WHERE id = $1 AND status = 'PENDING'"
-_ENDPOINT_OK = "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL"
+_ENDPOINTS_OK = (
+    "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ANY($1::uuid[]) AND failing_since IS NOT NULL"
+)
 _ENDPOINT_FAILED = """
 UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now()),
     enabled = enabled AND coalesce(failing_since, now()) > now() - make_interval(secs => $2),
@@ -107,6 +111,16 @@ class ClaimedDelivery:
     previous_secret: str | None  # still signing during a rotation
     payload: dict[str, object]
     attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try at a claimed delivery, to be recorded."""
+
+    delivery: ClaimedDelivery
+    status_code: int | None  # None: no answer
+    error: str | None  # None: delivered
+    duration_ms: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,39 +189,38 @@ class WebhookRepository:
     async def claim_due(self, limit: int, lease_seconds: float) -> list[ClaimedDelivery]:
         return [ClaimedDelivery(*row) for row in await self.connection.fetch(_CLAIM, limit, lease_seconds)]
 
-    async def record_attempt(
-        self,
-        delivery: ClaimedDelivery,
-        *,
-        status_code: int | None,
-        succeeded: bool,
-        error: str | None,
-        duration_ms: int,
-    ) -> None:
+    async def record(self, attempts: list[Attempt], schedule: Sequence[int], disable_after_seconds: float) -> None:
+        """Each attempt in the log, and its delivery delivered, tried again later on `schedule` or
+        failed for good; an endpoint failing without a break for `disable_after_seconds` is
+        disabled. A delivery in the same batch clears its endpoint's failing clock."""
         await self.connection.execute(
-            _ATTEMPT,
-            delivery.id,
-            delivery.attempt,
-            delivery.organization_id,
-            delivery.endpoint_id,
-            status_code,
-            succeeded,
-            error,
-            duration_ms,
+            _ATTEMPTS_INSERT,
+            [attempt.delivery.id for attempt in attempts],
+            [attempt.delivery.attempt for attempt in attempts],
+            [attempt.delivery.organization_id for attempt in attempts],
+            [attempt.delivery.endpoint_id for attempt in attempts],
+            [attempt.status_code for attempt in attempts],
+            [attempt.error is None for attempt in attempts],
+            [attempt.error for attempt in attempts],
+            [attempt.duration_ms for attempt in attempts],
         )
-
-    async def delivered(self, delivery: ClaimedDelivery) -> None:
-        await self.connection.execute(_DELIVERED, delivery.id)
-        await self.connection.execute(_ENDPOINT_OK, delivery.endpoint_id)
-
-    async def retry_later(self, delivery: ClaimedDelivery, delay_seconds: float) -> None:
-        await self.connection.execute(_RETRY, delivery.id, delay_seconds)
-
-    async def failed(self, delivery: ClaimedDelivery) -> None:
-        await self.connection.execute(_FAILED, delivery.id)
-
-    async def endpoint_failed(self, delivery: ClaimedDelivery, disable_after_seconds: float, reason: str) -> None:
-        await self.connection.execute(_ENDPOINT_FAILED, delivery.endpoint_id, disable_after_seconds, reason)
+        failing: dict[UUID, str] = {}
+        for attempt in attempts:
+            if attempt.error is None:
+                continue
+            delivery = attempt.delivery
+            if delivery.attempt > len(schedule):
+                await self.connection.execute(_FAILED, delivery.id)
+            else:
+                await self.connection.execute(_RETRY, delivery.id, schedule[delivery.attempt - 1])
+            failing[delivery.endpoint_id] = attempt.error
+        for endpoint_id, error in failing.items():
+            reason = f"failing since more than {disable_after_seconds:g} s: {error}"
+            await self.connection.execute(_ENDPOINT_FAILED, endpoint_id, disable_after_seconds, reason)
+        delivered = [attempt.delivery for attempt in attempts if attempt.error is None]
+        if delivered:
+            await self.connection.execute(_DELIVERED, [delivery.id for delivery in delivered])
+            await self.connection.execute(_ENDPOINTS_OK, list({delivery.endpoint_id for delivery in delivered}))
 
     async def attempts(self, organization_id: UUID, endpoint_id: UUID, limit: int) -> list[AttemptRecord]:
         rows = await self.connection.fetch(_ATTEMPTS, organization_id, endpoint_id, limit)

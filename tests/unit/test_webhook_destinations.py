@@ -1,13 +1,13 @@
 """Where webhooks may go: the URL check, and the send-time address check against real receivers on loopback."""
 
 import asyncio
+import socket
 import ssl
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from ipaddress import ip_address
 
-import httpx
 import pytest
 import trustme
 
@@ -15,6 +15,7 @@ from app.errors import InvalidInput
 from app.webhooks.destinations import (
     RESPONSE_BODY_LIMIT,
     DeliveryClient,
+    DeliveryFailed,
     DestinationRefused,
     IPAddress,
     Reply,
@@ -291,13 +292,33 @@ async def test_name_is_refused_when_any_of_its_addresses_is_private() -> None:
             await deliver(client, f"https://{PUBLIC_LOOKING}/hook")
 
 
-async def test_refusal_is_an_httpx_connect_error_carrying_the_request() -> None:
+async def test_refusal_is_a_delivery_failure_and_a_refused_literal_ipv6_address_connects_nowhere() -> None:
     async with DeliveryClient(allow_private=False, timeout=10) as client:
-        with pytest.raises(httpx.ConnectError) as refused:
-            await deliver(client, "http://127.0.0.1:9/hook")
+        with pytest.raises(DeliveryFailed) as refused:
+            await deliver(client, "http://[::ffff:127.0.0.1]:9/hook")
 
     assert isinstance(refused.value, DestinationRefused)
-    assert refused.value.request.url == "http://127.0.0.1:9/hook"
+    assert (
+        str(refused.value)
+        == "::ffff:127.0.0.1 resolves to ::ffff:7f00:1, a loopback address; webhooks go to public addresses only"
+    )
+
+
+async def test_a_closed_port_is_a_delivery_failure_naming_host_and_port() -> None:
+    async with DeliveryClient(allow_private=True, timeout=10) as client:
+        with pytest.raises(DeliveryFailed, match=r"^could not connect to 127\.0\.0\.1 port 9: ") as failed:
+            await deliver(client, "http://127.0.0.1:9/hook")
+
+    assert not isinstance(failed.value, DestinationRefused)
+
+
+async def test_a_name_that_does_not_resolve_is_a_delivery_failure() -> None:
+    async def nowhere(host: str, port: int) -> Sequence[IPAddress]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    async with DeliveryClient(allow_private=False, timeout=10, resolver=nowhere) as client:
+        with pytest.raises(DeliveryFailed, match=f"^{PUBLIC_LOOKING} did not resolve: .*Name or service not known"):
+            await deliver(client, f"https://{PUBLIC_LOOKING}/hook")
 
 
 async def test_loopback_receiver_gets_the_delivery_when_private_is_allowed() -> None:
@@ -384,7 +405,7 @@ async def test_one_deadline_bounds_a_receiver_that_answers_a_byte_at_a_time() ->
     server = await asyncio.start_server(dribble, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     async with server, DeliveryClient(allow_private=True, timeout=0.5) as client:
-        with pytest.raises(httpx.TimeoutException, match=r"no complete answer within 0\.5 s"):
+        with pytest.raises(DeliveryFailed, match=r"^no complete answer within 0\.5 s$"):
             await client.post(f"http://127.0.0.1:{port}/hook", body=b"", headers={})
 
 
@@ -430,7 +451,7 @@ async def test_tls_refuses_a_certificate_for_another_name(authority: trustme.CA)
             allow_private=True, timeout=10, resolver=resolve, ssl_context=client_context(authority)
         ) as client,
     ):
-        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED") as failed:
+        with pytest.raises(DeliveryFailed, match="CERTIFICATE_VERIFY_FAILED") as failed:
             await deliver(client, f"https://{PUBLIC_LOOKING}:{loopback.port}/hook")
 
     assert not isinstance(failed.value, DestinationRefused)

@@ -151,6 +151,29 @@ async def test_a_failing_endpoint_gets_the_delivery_again_with_the_same_webhook_
     ]
 
 
+async def test_a_slow_endpoint_holds_up_no_other_delivery(
+    tenant: Tenant, api_here: ApiClient, receiver: Receiver
+) -> None:
+    stall = 6.0  # within the server's delivery timeout (10 s): the slow endpoint does answer
+    async with receiving() as slow:
+        slow.delay = stall
+        # Each with its own list, so that each endpoint hears only its own account's opt-out.
+        stalled, prompt = await tenant.create_account(scope="ACCOUNT"), await tenant.create_account(scope="ACCOUNT")
+        stalled_endpoint = await endpoint_of(api_here, tenant, stalled, slow, "/slow")
+        await endpoint_of(api_here, tenant, prompt, receiver, "/prompt")
+
+        await opt_out(api_here, tenant, stalled, "+31677777771")
+        await slow.wait_for_matching(to_path("/slow"), 1)  # and now it keeps the worker waiting
+        event = await opt_out(api_here, tenant, prompt, "+31677777772")
+        (delivery,) = await receiver.wait_for_matching(to_path("/prompt"), 1, timeout=stall / 2)
+        (slow_listed,) = (await api_here.graphql(ENDPOINT, {"a": stalled}, key=tenant.reader_key))["webhookEndpoints"]
+
+        assert delivery.json()["data"]["id"] == event["id"]
+        assert slow_listed["id"] == stalled_endpoint["endpoint"]["id"]
+        assert slow_listed["deliveries"] == []  # still waiting for its answer meanwhile
+        await asyncio.sleep(stall)  # its answer comes and is recorded before the receiver goes
+
+
 async def test_during_a_rotation_both_secrets_sign(tenant: Tenant, api_here: ApiClient, receiver: Receiver) -> None:
     account = await tenant.create_account()
     made = await endpoint_of(api_here, tenant, account, receiver, "/rotating")
