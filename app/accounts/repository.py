@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app import models
-from app.accounts.records import AccountSettings
+from app.accounts.records import AccountKeywords, AccountSettings
 from app.db import raw
 
 # Built once: every request resolves an account, so its statement is not rebuilt each time.
@@ -20,12 +20,26 @@ _SETTINGS_COLUMNS = (
 )
 _SETTINGS = f"SELECT {_SETTINGS_COLUMNS} FROM accounts WHERE organization_id = $1 AND id = $2"
 _SETTINGS_OF_MANY = f"SELECT {_SETTINGS_COLUMNS} FROM accounts WHERE organization_id = $1 AND id = ANY($2::uuid[])"
+_SETTINGS_AND_KEYWORDS = (
+    f"SELECT {_SETTINGS_COLUMNS}, opt_out_keywords, opt_in_keywords, help_keywords, help_text"
+    " FROM accounts WHERE organization_id = $1 AND id = $2"
+)
 _ORGANIZATION_LIST = "SELECT id FROM opt_out_lists WHERE organization_id = $1 AND account_id IS NULL"
 
 
 async def settings(connection: raw.Connection, organization_id: UUID, account_id: UUID) -> AccountSettings | None:
     row = await connection.fetchrow(_SETTINGS, organization_id, account_id)
     return AccountSettings(*row) if row is not None else None
+
+
+async def settings_and_keywords(
+    connection: raw.Connection, organization_id: UUID, account_id: UUID
+) -> tuple[AccountSettings, AccountKeywords] | None:
+    row = await connection.fetchrow(_SETTINGS_AND_KEYWORDS, organization_id, account_id)
+    if row is None:
+        return None
+    values = tuple(row)
+    return AccountSettings(*values[:-4]), AccountKeywords(*values[-4:])
 
 
 async def settings_of_many(

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from app import models, tokens
 from app.accounts import repository
-from app.accounts.records import AccountSettings
+from app.accounts.records import AccountKeywords, AccountSettings
 from app.accounts.repository import AccountRepository
 from app.auth.actor import Actor
 from app.db.unit_of_work import UnitOfWork
@@ -50,6 +50,17 @@ class AccountService:
         found = None
         if actor.can_see_account(account_id):
             found = await repository.settings(uow.connection, actor.organization_id, account_id)
+        if found is None:
+            raise _not_found(account_id, field)
+        return found
+
+    async def settings_and_keywords(
+        self, uow: UnitOfWork, actor: Actor, account_id: UUID, *, field: str = "accountId"
+    ) -> tuple[AccountSettings, AccountKeywords]:
+        """`settings` with the keyword settings, in one statement: for an inbound message."""
+        found = None
+        if actor.can_see_account(account_id):
+            found = await repository.settings_and_keywords(uow.connection, actor.organization_id, account_id)
         if found is None:
             raise _not_found(account_id, field)
         return found

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from app import models, tokens
+from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.db.unit_of_work import UnitOfWork
@@ -18,7 +19,7 @@ from app.ids import encode
 from app.inbound.repository import InboundRecord, InboundRepository
 from app.keywords.matching import KeywordKind
 from app.keywords.phrases import Verdict, classify
-from app.keywords.service import help_text, keyword_sets
+from app.keywords.service import HasKeywords, help_text, keyword_sets
 from app.opt_outs.records import Evidence
 from app.opt_outs.service import OptOutCommand, opt_out_service
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size, timestamp, uuid
@@ -50,7 +51,7 @@ class Decision:
     channels: list[Channel]
 
 
-def decide(account: models.Account, body: str) -> Decision:
+def decide(account: HasKeywords, body: str) -> Decision:
     keyword = keyword_sets(account).match(body)
     if keyword is not None:
         if keyword.kind is KeywordKind.OPT_OUT:
@@ -69,7 +70,7 @@ def decide(account: models.Account, body: str) -> Decision:
 class InboundService:
     async def receive(self, uow: UnitOfWork, actor: Actor, sms: InboundSms) -> InboundRecord:
         actor.require(Role.WRITER, what="post inbound messages")
-        account = await account_service.get(uow, actor, sms.account_id)
+        account, keywords = await account_service.settings_and_keywords(uow, actor, sms.account_id)
         body = storable(sms.body, field="body", max_length=MAX_BODY_LENGTH)
         recipient = storable(sms.recipient, field="to", max_length=MAX_ADDRESS_LENGTH)
         message_id = sms.gateway_message_id
@@ -77,7 +78,7 @@ class InboundService:
             storable(message_id, field="messageId", max_length=MAX_MESSAGE_ID_LENGTH)
         raw_sender = storable(sms.sender, field="from", max_length=MAX_ADDRESS_LENGTH)
         sender = tokens.normalise_msisdn(raw_sender, account.default_country, field="from")
-        decision = decide(account, body)
+        decision = decide(keywords, body)
         record = InboundRecord(
             id=uuid4(),
             account_id=account.id,
@@ -88,7 +89,7 @@ class InboundService:
             action=decision.action,
             needs_review=decision.needs_review,
             reason=decision.reason,
-            reply=help_text(account) if decision.action == HELP else None,
+            reply=help_text(keywords) if decision.action == HELP else None,
             received_at=sms.received_at or datetime.now(UTC),
         )
         repository = InboundRepository(uow.connection)
@@ -98,10 +99,17 @@ class InboundService:
             again = await repository.by_gateway_id(actor.organization_id, account.id, message_id or "")
             assert again is not None
             return again
-        await self._apply(uow, actor.for_message_of(account.id), stored, decision.channels)
+        await self._apply(uow, actor.for_message_of(account.id), stored, decision.channels, account)
         return stored
 
-    async def _apply(self, uow: UnitOfWork, actor: Actor, message: InboundRecord, channels: list[Channel]) -> None:
+    async def _apply(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        message: InboundRecord,
+        channels: list[Channel],
+        account: AccountSettings | None = None,
+    ) -> None:
         if message.action not in (OPT_OUT, OPT_IN):
             return
         command = OptOutCommand(
@@ -113,7 +121,7 @@ class InboundService:
             evidence=Evidence(inbound_text=message.body, inbound_message_id=message.gateway_message_id),
         )
         change = opt_out_service.opt_out if message.action == OPT_OUT else opt_out_service.opt_in
-        await change(uow, actor, command)
+        await change(uow, actor, command, account=account)
 
     async def resolve(self, uow: UnitOfWork, actor: Actor, message_id: UUID, *, opt_out: bool) -> models.Account:
         """A person's decision on a message flagged for review: it opts the sender out, or not."""

@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from typing import Protocol
 from uuid import UUID
 
 from app import models
@@ -30,7 +31,20 @@ class KeywordChanges:
     confirmation_text: str | None | object = _UNSET
 
 
-def keyword_sets(account: models.Account) -> KeywordSets:
+class HasKeywords(Protocol):
+    """An account's keyword columns: an `models.Account` or an `AccountKeywords`."""
+
+    @property
+    def opt_out_keywords(self) -> list[str] | None: ...
+    @property
+    def opt_in_keywords(self) -> list[str] | None: ...
+    @property
+    def help_keywords(self) -> list[str] | None: ...
+    @property
+    def help_text(self) -> str | None: ...
+
+
+def keyword_sets(account: HasKeywords) -> KeywordSets:
     return KeywordSets(
         opt_out=tuple(account.opt_out_keywords) if account.opt_out_keywords is not None else defaults.OPT_OUT,
         opt_in=tuple(account.opt_in_keywords) if account.opt_in_keywords is not None else defaults.OPT_IN,
@@ -38,7 +52,7 @@ def keyword_sets(account: models.Account) -> KeywordSets:
     )
 
 
-def help_text(account: models.Account) -> str:
+def help_text(account: HasKeywords) -> str:
     return account.help_text or defaults.HELP_TEXT
 
 

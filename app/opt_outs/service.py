@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from app import models, tokens
+from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.contacts.service import contact_service
@@ -68,17 +69,32 @@ class TokenStatus:
 
 
 class OptOutService:
-    async def opt_out(self, uow: UnitOfWork, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
-        return await self._change(uow, actor, command, OptOutAction.OPT_OUT)
+    async def opt_out(
+        self, uow: UnitOfWork, actor: Actor, command: OptOutCommand, *, account: AccountSettings | None = None
+    ) -> list[EventRecord]:
+        """`account`: the command's account, when the caller has read it in this unit already."""
+        return await self._change(uow, actor, command, OptOutAction.OPT_OUT, account)
 
-    async def opt_in(self, uow: UnitOfWork, actor: Actor, command: OptOutCommand) -> list[EventRecord]:
-        return await self._change(uow, actor, command, OptOutAction.OPT_IN)
+    async def opt_in(
+        self, uow: UnitOfWork, actor: Actor, command: OptOutCommand, *, account: AccountSettings | None = None
+    ) -> list[EventRecord]:
+        return await self._change(uow, actor, command, OptOutAction.OPT_IN, account)
 
     async def _change(
-        self, uow: UnitOfWork, actor: Actor, command: OptOutCommand, action: OptOutAction
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        command: OptOutCommand,
+        action: OptOutAction,
+        account: AccountSettings | None,
     ) -> list[EventRecord]:
         actor.require(Role.WRITER, what="change opt-outs")
-        account = await account_service.settings(uow, actor, command.account_id, field="input.accountId")
+        if (
+            account is None
+            or (account.id, account.organization_id) != (command.account_id, actor.organization_id)
+            or not actor.can_see_account(account.id)
+        ):
+            account = await account_service.settings(uow, actor, command.account_id, field="input.accountId")
         if not command.channels:
             raise InvalidInput("Name at least one channel.", field="input.channels")
         campaign = command.evidence.campaign
