@@ -1,7 +1,8 @@
 """`./dev bench`: load a realistic tenant, run the real server, and measure each hot path of the
 API against the same answer computed by hand-written SQL. `./dev bench feed` measures the live
 opt-out feed instead (bench/feed), `./dev bench memory` the garbage collector's setting
-(bench/memory). See docs/BENCHMARKS.md."""
+(bench/memory), `./dev bench inbound` inbound STOPs with their webhooks and confirmations
+(bench/inbound). See docs/BENCHMARKS.md."""
 
 import argparse
 import asyncio
@@ -165,6 +166,11 @@ def main() -> None:
         from bench.memory.cli import main as memory
 
         memory(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["inbound"]:  # `./dev bench inbound ...`: inbound STOPs, webhooks, confirmations
+        from bench.inbound.cli import main as inbound
+
+        inbound(sys.argv[2:])
         return
     args = _parser().parse_args()
     if args.contacts < 1_000:
