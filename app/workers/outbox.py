@@ -45,19 +45,24 @@ async def pump(
     """Sends what is due for ever. `due` is set when rows may have become due (a hint: the loop
     also looks every `poll_seconds`)."""
     sending: set[asyncio.Task[Outcome]] = set()
+    look, backlog = True, False
     try:
         while True:
-            due.clear()  # before the claim, so a hint that comes during it is not lost
-            room = in_flight - len(sending)
-            backlog = room <= 0  # with every slot taken, the next claim waits for a free one
-            if room > 0:
-                async with units.write() as unit:
-                    claimed = await outbox.claim(unit.connection, room)
-                sending.update(asyncio.create_task(outbox.send(item)) for item in claimed)
-                backlog = len(claimed) == room
+            if look:
+                due.clear()  # before the claim, so a hint that comes during it is not lost
+                room = in_flight - len(sending)
+                backlog = room <= 0  # with every slot taken, the next claim waits for a free one
+                if room > 0:
+                    async with units.write() as unit:
+                        claimed = await outbox.claim(unit.connection, room)
+                    sending.update(asyncio.create_task(outbox.send(item)) for item in claimed)
+                    backlog = len(claimed) == room
             await _until_something_happens(sending, due, poll_seconds, hint_matters=not backlog)
             finished = [task for task in sending if task.done()]
             sending.difference_update(finished)
+            # Look again when more was due than there was room for, at a hint, or at the poll (nothing
+            # finished and no hint); a send finishing with nothing more due needs no empty claim.
+            look = backlog or due.is_set() or not finished
             outcomes = [outcome for task in finished if (outcome := _outcome(task)) is not None]
             if outcomes:
                 async with units.write() as unit:
