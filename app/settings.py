@@ -1,9 +1,11 @@
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, SecretStr
+from pydantic import AfterValidator, BeforeValidator, SecretStr
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from yarl import URL
 
 
 def _seconds(value: Any) -> Any:
@@ -17,10 +19,28 @@ def _seconds(value: Any) -> Any:
 Schedule = Annotated[list[int], NoDecode, BeforeValidator(_seconds)]
 
 
+def _http_url(value: str | None) -> str | None:
+    """An http:// or https:// URL with a host, in its encoded form, as it is sent."""
+    if value is None:
+        return None
+    shown = re.sub(r"//[^/@]*@", "//***@", value)  # a password in the URL stays out of the error
+    try:
+        url = URL(value)
+    except ValueError as error:
+        raise ValueError(f"{shown!r} is not a URL: {error}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"{shown!r} is not an http:// or https:// URL with a host")
+    return str(url)
+
+
+HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
+
+
 class Settings(BaseSettings):
     """Configuration from the environment; names as in http-contract.md."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore")
+    # No input in errors: a bad DATABASE_URL or pepper must not print its secret; messages name what is safe.
+    model_config = SettingsConfigDict(env_file=".env", env_ignore_empty=True, extra="ignore", hide_input_in_errors=True)
 
     DATABASE_URL: str | None = None  # None -> the embedded PostgreSQL in STOPLIST_DATA_DIR
     STOPLIST_DATA_DIR: Path = Path(".stoplist")
@@ -43,7 +63,7 @@ class Settings(BaseSettings):
     # runs apart, in `stoplist worker` processes.
     STOPLIST_SERVE_RUNS_WORKERS: bool = True
     # Where outbound SMS (opt-out confirmations) are POSTed as JSON; unset: a sender that only logs.
-    STOPLIST_SMS_GATEWAY_URL: str | None = None
+    STOPLIST_SMS_GATEWAY_URL: HttpUrl = None
     # Seconds before each new try of an outbound message that failed; after the last, it is FAILED.
     STOPLIST_OUTBOUND_RETRY_SCHEDULE: Schedule = [10, 60, 300, 1800, 7200]
     # How long a worker holds an outbox row it claimed (a message or delivery being sent): if its
