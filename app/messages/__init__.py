@@ -1,0 +1,1 @@
+"""SMS texts: their encoding and parts (segments.py)."""
