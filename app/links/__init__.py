@@ -1,0 +1,1 @@
+"""Per-recipient opt-out links (issue 9)."""
