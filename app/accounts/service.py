@@ -1,4 +1,7 @@
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 from uuid import UUID
 
 from app import models, tokens
@@ -33,37 +36,36 @@ def _not_found(account_id: UUID, field: str) -> NotFound:
     return NotFound(f'Account "{encode("Account", account_id)}" does not exist.', field=field)
 
 
+Found = TypeVar("Found")
+
+
+async def _visible(
+    actor: Actor, account_id: UUID, field: str, read: Callable[[UUID, UUID], Awaitable[Found | None]]
+) -> Found:
+    """`read(organization, account)` if this key may see the account; a foreign account is not
+    read, and answers exactly as a missing one."""
+    found = await read(actor.organization_id, account_id) if actor.can_see_account(account_id) else None
+    if found is None:
+        raise _not_found(account_id, field)
+    return found
+
+
 class AccountService:
     async def get(self, uow: UnitOfWork, actor: Actor, account_id: UUID, *, field: str = "accountId") -> models.Account:
         """The account if this key may see it; a foreign account answers exactly as a missing one."""
-        account = None
-        if actor.can_see_account(account_id):
-            account = await AccountRepository(uow.session).get(actor.organization_id, account_id)
-        if account is None:
-            raise _not_found(account_id, field)
-        return account
+        return await _visible(actor, account_id, field, AccountRepository(uow.session).get)
 
     async def settings(
         self, uow: UnitOfWork, actor: Actor, account_id: UUID, *, field: str = "accountId"
     ) -> AccountSettings:
         """`get` for the hot paths, over the plain driver; the same rule, the same answers."""
-        found = None
-        if actor.can_see_account(account_id):
-            found = await repository.settings(uow.connection, actor.organization_id, account_id)
-        if found is None:
-            raise _not_found(account_id, field)
-        return found
+        return await _visible(actor, account_id, field, partial(repository.settings, uow.connection))
 
     async def settings_and_keywords(
         self, uow: UnitOfWork, actor: Actor, account_id: UUID, *, field: str = "accountId"
     ) -> tuple[AccountSettings, AccountKeywords]:
         """`settings` with the keyword settings, in one statement: for an inbound message."""
-        found = None
-        if actor.can_see_account(account_id):
-            found = await repository.settings_and_keywords(uow.connection, actor.organization_id, account_id)
-        if found is None:
-            raise _not_found(account_id, field)
-        return found
+        return await _visible(actor, account_id, field, partial(repository.settings_and_keywords, uow.connection))
 
     async def settings_of_many(
         self, uow: UnitOfWork, actor: Actor, account_ids: list[UUID]
