@@ -16,11 +16,16 @@ _LONGEST_KEYWORD = 40
 _NOT_LETTERS = re.compile(r"[\W_]+")
 
 
+def without_accents(text: str) -> str:
+    """Accents dropped, case kept: "ARRÊT" reads as "ARRET"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def normalised(text: str) -> str:
     """The comparable form of a keyword or a message: no accents, no case, and punctuation and
     whitespace alike one space between words ("Opt-out!" is "opt out")."""
-    decomposed = unicodedata.normalize("NFKD", text[: _LONGEST_KEYWORD * 4])
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    plain = without_accents(text[: _LONGEST_KEYWORD * 4]).casefold()
     return _NOT_LETTERS.sub(" ", plain).strip()
 
 

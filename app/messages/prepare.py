@@ -2,11 +2,11 @@
 tells its reader how to opt out, and what that costs in parts (segments.py)."""
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from app.keywords.matching import without_accents
 from app.messages.segments import Encoding, measure
 
 
@@ -20,12 +20,6 @@ class Prepared:
     encoding_switched: bool  # appending made a GSM-7 body UCS-2
 
 
-def _plain(text: str) -> str:
-    """Accents dropped, case kept: "ARRÊT" reads as "ARRET", and "stop" stays lower case."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(character for character in decomposed if not unicodedata.combining(character))
-
-
 @lru_cache(maxsize=256)
 def _stop_clause(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
     # A keyword counts as written in capitals, as a word of its own: "Reply STOP to 3010" has a
@@ -33,7 +27,7 @@ def _stop_clause(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
     # spaces or a hyphen.
     alternatives = []
     for keyword in keywords:
-        words = _plain(keyword).upper().split()
+        words = without_accents(keyword).upper().split()
         if words:
             alternatives.append(r"[\s-]+".join(re.escape(word) for word in words))
     if not alternatives:
@@ -43,7 +37,7 @@ def _stop_clause(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
 
 def has_stop_clause(body: str, opt_out_keywords: Sequence[str]) -> bool:
     pattern = _stop_clause(tuple(opt_out_keywords))
-    return pattern is not None and pattern.search(_plain(body)) is not None
+    return pattern is not None and pattern.search(without_accents(body)) is not None
 
 
 def prepare(body: str, instruction: str, opt_out_keywords: Sequence[str]) -> Prepared:
