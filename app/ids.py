@@ -13,6 +13,7 @@ PREFIXES = {
     "Group": "grp",
     "ApiKey": "key",
     "InboundMessage": "inb",
+    "OutboundMessage": "out",
     "WebhookEndpoint": "whk",
 }
 

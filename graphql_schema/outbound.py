@@ -25,7 +25,7 @@ class OutboundMessage:
     @classmethod
     def from_record(cls, message: OutboundRecord) -> Self:
         return cls(
-            id=strawberry.ID(f"out_{message.id.hex}"),
+            id=ids.encode("OutboundMessage", message.id),
             to=message.recipient,
             body=message.body,
             kind=message.kind,

@@ -9,6 +9,7 @@ from app import ids as app_ids
 from app.auth.actor import Actor
 from app.db.unit_of_work import UnitOfWork
 from app.errors import DomainError
+from app.webhooks.payloads import webhook_id
 from app.webhooks.repository import AttemptRecord, EndpointRecord
 from app.webhooks.service import MAX_ATTEMPTS_LISTED, EndpointWithSecret, webhook_service
 from graphql_schema import ids
@@ -30,10 +31,10 @@ class WebhookDelivery:
 
     @classmethod
     def from_record(cls, attempt: AttemptRecord) -> Self:
-        webhook_id = f"msg_{attempt.delivery_id.hex}"
+        delivery = webhook_id(attempt.delivery_id)
         return cls(
-            event_id=strawberry.ID(app_ids.encode_event(attempt.event_id) if attempt.event_id else webhook_id),
-            webhook_id=webhook_id,
+            event_id=strawberry.ID(app_ids.encode_event(attempt.event_id) if attempt.event_id else delivery),
+            webhook_id=delivery,
             kind=attempt.kind,
             attempt=attempt.attempt,
             status_code=attempt.status_code,

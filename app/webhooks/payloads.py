@@ -3,12 +3,18 @@ the event's fields as the API shows an OptOutEvent, cursor included, so that a r
 order what it gets and drop what it got twice."""
 
 from typing import Any
+from uuid import UUID
 
 from app import ids
 from app.opt_outs.records import EventRecord, Evidence
 
 TYPES = {"OPT_OUT": "optout.created", "OPT_IN": "optin.created"}
 TEST = "webhook.test"
+
+
+def webhook_id(delivery_id: UUID) -> str:
+    """The `webhook-id` of a delivery: the same on every attempt, so a receiver drops a repeat."""
+    return f"msg_{delivery_id.hex}"
 
 
 def _camel(name: str) -> str:

@@ -13,15 +13,12 @@ import orjson
 from app.db import raw
 from app.db.unit_of_work import UnitsOfWork
 from app.webhooks.destinations import DeliveryClient, DeliveryFailed
+from app.webhooks.payloads import webhook_id
 from app.webhooks.repository import Attempt, ClaimedDelivery, WebhookRepository
 from app.webhooks.signing import signature_headers
 from app.workers.outbox import Outbox, pump
 from app.workers.runner import Worker
 from app.workers.wakeup import Wakeup
-
-
-def webhook_id(delivery: ClaimedDelivery) -> str:
-    return f"msg_{delivery.id.hex}"
 
 
 def webhook_worker(
@@ -57,7 +54,7 @@ async def _deliver(client: DeliveryClient, delivery: ClaimedDelivery) -> Attempt
     secrets = [delivery.secret, *([delivery.previous_secret] if delivery.previous_secret else [])]
     headers = {
         "content-type": "application/json",
-        **signature_headers(webhook_id(delivery), int(time.time()), body, secrets),
+        **signature_headers(webhook_id(delivery.id), int(time.time()), body, secrets),
     }
     started = time.monotonic()
     status_code: int | None = None
