@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from app import ids
 from app.auth import keys
-from app.errors import DomainError, InvalidInput
+from app.errors import DomainError, InvalidInput, quoted
 from app.http.errors import error_response
 from app.inbound.service import InboundSms, inbound_service
 
@@ -80,7 +80,7 @@ def parse(request: Request, body: bytes) -> InboundSms:
         try:
             received_at = datetime.fromisoformat(received)
         except ValueError:
-            raise InvalidInput(f"receivedAt is {received[:40]!r}, not an ISO 8601 time.", field="receivedAt") from None
+            raise InvalidInput(f"receivedAt is {quoted(received)}, not an ISO 8601 time.", field="receivedAt") from None
         if received_at.tzinfo is None:
             raise InvalidInput("receivedAt needs a time zone (Z or +hh:mm).", field="receivedAt")
     return InboundSms(

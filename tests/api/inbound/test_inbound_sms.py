@@ -224,6 +224,18 @@ async def test_a_bad_message_is_refused_naming_the_field_and_changes_nothing(
     assert (await api.graphql(INBOUND, {"a": account}, key=tenant.reader_key))["inboundMessages"]["totalCount"] == 0
 
 
+async def test_a_bad_time_is_named_with_its_value_quoted(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account()
+
+    response = await post(api, tenant.writer_key, sms(account, "STOP") | {"receivedAt": "yesterday\n"})
+
+    assert response.json()["error"] == {
+        "code": "INVALID",
+        "field": "receivedAt",
+        "message": 'receivedAt is "yesterday\\u000a", not an ISO 8601 time.',
+    }
+
+
 async def test_keys_that_may_not_post_are_refused(tenant: Tenant, other_tenant: Tenant, api: ApiClient) -> None:
     account = await tenant.create_account()
     sibling = await tenant.create_account()
