@@ -64,14 +64,17 @@ def _clean_keywords(values: list[str], field: str) -> list[str]:
     if len(values) > MAX_KEYWORDS:
         raise TooMany(f"{len(values)} keywords in {field}; at most {MAX_KEYWORDS} are allowed.", field=field)
     cleaned: list[str] = []
+    seen: set[str] = set()  # normalised: "Stop" and "STOP!" are one keyword, kept once
     for index, value in enumerate(values):
         keyword = " ".join(value.split())
-        if not normalised(keyword) or len(keyword) > MAX_KEYWORD_LENGTH:
+        word = normalised(keyword)
+        if not word or len(keyword) > MAX_KEYWORD_LENGTH:
             raise InvalidInput(
                 f"{quoted(value)} is not a keyword: 1 to {MAX_KEYWORD_LENGTH} characters with a letter or digit.",
                 field=f"{field}.{index}",
             )
-        if normalised(keyword) not in {normalised(kept) for kept in cleaned}:
+        if word not in seen:
+            seen.add(word)
             cleaned.append(keyword)
     return cleaned
 
