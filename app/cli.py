@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply pending migrations and exit")
     commands.add_parser(
-        "worker", help="run the background work (purges; later outbox senders, webhook deliveries) without serving"
+        "worker", help="run the background work (webhook deliveries, outbound SMS, purges) without serving"
     )
 
     org = commands.add_parser("org", help="organizations").add_subparsers(dest="action", required=True)
