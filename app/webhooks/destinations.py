@@ -37,6 +37,8 @@ Resolver: TypeAlias = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
 
 MAX_URL_LENGTH = 2_000
 RESPONSE_BODY_LIMIT = 64 * 1024
+# Connections a process opens to one receiver at most; the workers bound what is in flight in all.
+CONNECTIONS_PER_HOST = 32
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _AUTHORITY = re.compile(r"[^:/?#]*://(?P<authority>[^/?#]*)")
@@ -231,14 +233,12 @@ class DeliveryClient:
         resolver: Resolver = resolve,
         ssl_context: ssl.SSLContext | None = None,
         user_agent: str = "Stoplist-Webhooks",
-        connections_per_host: int = 32,
     ) -> None:
         self._allow_private = allow_private
         self._resolver = resolver
         self._ssl_context = ssl_context or ssl.create_default_context()
         self._timeout = timeout
         self._user_agent = user_agent
-        self._connections_per_host = connections_per_host
         self._session: aiohttp.ClientSession | None = None
 
     def _http(self) -> aiohttp.ClientSession:
@@ -246,12 +246,11 @@ class DeliveryClient:
             connector = aiohttp.TCPConnector(
                 resolver=_CheckedResolver(allow_private=self._allow_private, resolver=self._resolver),
                 ssl=self._ssl_context,
-                limit=0,  # the workers bound what is in flight; this bounds it per receiver
-                limit_per_host=self._connections_per_host,
+                limit=0,  # no bound across receivers: the workers' in-flight limit is that
+                limit_per_host=CONNECTIONS_PER_HOST,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
-                timeout=aiohttp.ClientTimeout(total=self._timeout),
                 trust_env=False,  # a proxy from the environment would connect for us, unchecked
                 auto_decompress=False,  # the bytes we read are the bytes sent: no decompression bomb
                 headers={
