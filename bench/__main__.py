@@ -18,7 +18,7 @@ import asyncpg
 
 from bench import cpu
 from bench import dataset as data
-from bench.figures import Figure, text_table
+from bench.figures import Figure, targets_met, text_table
 from bench.load import Driver
 from bench.profile import py_spy
 from bench.report import machine, results_section, write_results
@@ -138,8 +138,7 @@ async def run(args: argparse.Namespace, command: str) -> int:
                 await connection.close()
 
     say(text_table(figures))
-    misses = sum(f.verdict == "MISS" for f in figures)
-    say(f"\n{sum(f.verdict == 'PASS' for f in figures)} targets met, {misses} missed.")
+    say("\n" + targets_met(figures))
 
     full = args.contacts == FULL_SIZE and not args.quick and not args.only
     if args.docs or (full and not args.no_docs):

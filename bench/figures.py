@@ -85,3 +85,15 @@ def text_table(figures: list[Figure], baseline: str = "raw SQL") -> str:
     rows = [_headers(baseline), *(figure.cells() for figure in figures)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
+
+
+def targets_met(figures: list[Figure]) -> str:
+    """ "N targets met, M missed." """
+    met, missed = (sum(f.verdict == verdict for f in figures) for verdict in ("PASS", "MISS"))
+    return f"{met} targets met, {missed} missed."
+
+
+def verdicts(figures: list[Figure]) -> str:
+    """`targets_met`, then a line for each miss with its figure and target."""
+    misses = [f"  MISS: {f.name}: {f.cells()[1]} (target {f.target})" for f in figures if f.verdict == "MISS"]
+    return "\n".join([targets_met(figures), *misses])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
-from bench.figures import Figure, markdown_table
+from bench.figures import Figure, markdown_table, targets_met
 
 START = "<!-- bench:results:start -->"
 END = "<!-- bench:results:end -->"
@@ -76,7 +76,7 @@ def results_section(
         "",
         markdown_table(figures, baseline),
         "",
-        f"{sum(f.verdict == 'PASS' for f in figures)} targets met, {sum(f.verdict == 'MISS' for f in figures)} missed.",
+        targets_met(figures),
         markers[1],
     ]
     return "\n".join(lines)

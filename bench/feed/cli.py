@@ -13,7 +13,7 @@ from bench.feed.priming import prime_organizations
 from bench.feed.records import Tokens
 from bench.feed.subscribers import Subscribers
 from bench.feed.writers import Writers
-from bench.figures import Figure, text_table
+from bench.figures import Figure, text_table, verdicts
 from bench.load import Driver
 from bench.report import results_section, write_results
 from bench.session import LOGS, ROOT, add_docs_options, report_log_findings, session
@@ -222,11 +222,7 @@ async def run(args: argparse.Namespace, command: str) -> int:
         tools.close()
 
     _show("Live feed", figures)
-    met = [f for f in figures if f.verdict == "PASS"]
-    missed = [f for f in figures if f.verdict == "MISS"]
-    say(f"{len(met)} targets met, {len(missed)} missed.")
-    for figure in missed:
-        say(f"  MISS: {figure.name}: {figure.cells()[1]} (target {figure.target})")
+    say(verdicts(figures))
     report_log_findings("feed")
 
     defaults = _parser().parse_args([])

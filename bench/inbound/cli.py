@@ -17,7 +17,7 @@ from bench.feed import say
 from bench.feed.records import Tokens
 from bench.feed.verify import percentile
 from bench.feed.writers import Writers
-from bench.figures import Figure, text_table
+from bench.figures import Figure, text_table, verdicts
 from bench.inbound import deliveries, latency, mixed, throughput
 from bench.inbound.accounts import Accounts, create_accounts
 from bench.inbound.receiver import SMS, WEBHOOK, Receiver, receiving
@@ -258,11 +258,7 @@ async def run(args: argparse.Namespace, command: str) -> int:
         tools.close()
 
     _show("Inbound, webhooks and confirmations", figures)
-    met = [f for f in figures if f.verdict == "PASS"]
-    missed = [f for f in figures if f.verdict == "MISS"]
-    say(f"{len(met)} targets met, {len(missed)} missed.")
-    for figure in missed:
-        say(f"  MISS: {figure.name}: {figure.cells()[1]} (target {figure.target})")
+    say(verdicts(figures))
     text = reading(args, queued, drained, timed, both)
     say("\n" + text)
     report_log_findings("inbound")

@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.feed import say
 from bench.feed.organizations import Organization, create_organizations
 from bench.feed.records import Tokens
-from bench.figures import Figure, text_table
+from bench.figures import Figure, text_table, verdicts
 from bench.load import Driver, Plan, Run
 from bench.memory import latency, rss
 from bench.report import results_section, write_results
@@ -225,11 +225,7 @@ async def run(args: argparse.Namespace, command: str) -> int:
             figures += part
 
     say("Memory\n" + text_table(figures, BASELINE) + "\n")
-    met = [f for f in figures if f.verdict == "PASS"]
-    missed = [f for f in figures if f.verdict == "MISS"]
-    say(f"{len(met)} targets met, {len(missed)} missed.")
-    for figure in missed:
-        say(f"  MISS: {figure.name}: {figure.cells()[1]} (target {figure.target})")
+    say(verdicts(figures))
     text = reading(args, series, runs)
     say("\n" + text)
     report_log_findings("memory")
