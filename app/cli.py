@@ -97,6 +97,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
         migrate.upgrade(url)
         # Workers (and this process) read the resolved URL: they join the embedded server, never start one.
         os.environ["DATABASE_URL"] = url
+        if not settings.STOPLIST_PUBLIC_URL:  # links point where this server listens
+            os.environ["STOPLIST_PUBLIC_URL"] = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         get_settings.cache_clear()
         logger.info("serving on http://%s:%d/graphql (database %s)", host, port, redacted(url))
         uvicorn.run(

@@ -35,6 +35,7 @@ class State(TypedDict):
     units: UnitsOfWork
     feed: FeedHub
     api_keys: ApiKeyService
+    links_base: str
 
 
 def create_app(settings: Settings, database_url: str) -> Starlette:
@@ -67,6 +68,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                         "units": units,
                         "feed": feed,
                         "api_keys": ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value()),
+                        "links_base": settings.public_url,
                     }
         finally:
             if collector is not None:

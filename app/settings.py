@@ -34,6 +34,7 @@ def _http_url(value: str | None) -> str | None:
 
 
 HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # `stoplist serve`'s own default host and port
 
 
 class Settings(BaseSettings):
@@ -44,7 +45,8 @@ class Settings(BaseSettings):
 
     DATABASE_URL: str | None = None  # None -> the embedded PostgreSQL in STOPLIST_DATA_DIR
     STOPLIST_DATA_DIR: Path = Path(".stoplist")
-    STOPLIST_PUBLIC_URL: str | None = None
+    # The base of opt-out links (http-contract.md); `stoplist serve` sets http://HOST:PORT when unset.
+    STOPLIST_PUBLIC_URL: HttpUrl = None
     # Mixed into every API key hash, so a stolen database alone cannot confirm guessed keys.
     STOPLIST_API_KEY_PEPPER: SecretStr = SecretStr("")
     STOPLIST_DB_POOL_SIZE: int = 20
@@ -90,6 +92,10 @@ class Settings(BaseSettings):
     STOPLIST_WS_PER_MESSAGE_DEFLATE: bool = False
     STOPLIST_FEED_RING_SIZE: int = 10_000  # recent events each process keeps for its subscribers
     STOPLIST_FEED_POLL_SECONDS: float = 0.1  # the feed's poll when no wake-up comes
+
+    @property
+    def public_url(self) -> str:
+        return (self.STOPLIST_PUBLIC_URL or DEFAULT_PUBLIC_URL).rstrip("/")
 
 
 @lru_cache

@@ -5,11 +5,18 @@ import strawberry
 from app import models
 from app.accounts.service import AccountChanges, account_service
 from app.errors import DomainError
+from app.instructions.service import instruction_service
 from graphql_schema import ids
 from graphql_schema.context import Info
 from graphql_schema.enums import ContactOptOutEffect, OptOutScope
 from graphql_schema.errors import UserError
 from graphql_schema.keyword_settings import KeywordSettings
+
+
+@strawberry.type(description="The text appended to promotional SMS to numbers of a country.")
+class OptOutInstruction:
+    country: str = strawberry.field(description='ISO 3166 alpha-2, or "*" for the account\'s default.')
+    text: str = strawberry.field(description="{link} in it stands for the recipient's opt-out link.")
 
 
 @strawberry.type(description="An account of the organization: its own address book and settings.")
@@ -32,6 +39,14 @@ class Account:
     @strawberry.field(description="Its inbound keywords and the texts it replies with.")
     def keywords(self) -> KeywordSettings:
         return KeywordSettings.from_model(self.model)
+
+    @strawberry.field(
+        description='Its opt-out instructions by country ("*": the default for countries without one), by country.'
+    )
+    async def opt_out_instructions(self, info: Info) -> list[OptOutInstruction]:
+        actor = info.context.actor
+        found = await info.context.read(lambda unit: instruction_service.all_of(unit, actor, self.model.id))
+        return [OptOutInstruction(country=country, text=text) for country, text in found.items()]
 
     @classmethod
     def from_model(cls, account: models.Account) -> Self:

@@ -23,6 +23,7 @@ class Context:
     maybe_actor: Actor | None
     loaders: Loaders
     event_results: SharedEventResults  # one per process: see graphql_schema/event_results.py
+    links_base: str  # STOPLIST_PUBLIC_URL: opt-out links are {links_base}/o/{code}
     connection_params: dict[str, object] | None = None  # the WebSocket connection_init payload
 
     async def authenticate(self, token: str | None) -> bool:

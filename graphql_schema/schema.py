@@ -25,6 +25,7 @@ from graphql_schema.keywords import KeywordMutation
 from graphql_schema.opt_outs import OptOutMutation, OptOutQuery
 from graphql_schema.organizations import OrganizationQuery
 from graphql_schema.outbound import OutboundQuery
+from graphql_schema.sender_tools import SenderToolsMutation, SenderToolsQuery
 from graphql_schema.webhooks import WebhookMutation, WebhookQuery
 
 Query = merge_types(
@@ -39,6 +40,7 @@ Query = merge_types(
         OutboundQuery,
         InboundQuery,
         WebhookQuery,
+        SenderToolsQuery,
     ),
 )
 Mutation = merge_types(
@@ -51,6 +53,7 @@ Mutation = merge_types(
         KeywordMutation,
         InboundMutation,
         WebhookMutation,
+        SenderToolsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (FeedSubscription,))

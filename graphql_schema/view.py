@@ -107,6 +107,7 @@ class StoplistGraphQL(GraphQL[Context, None]):
             maybe_actor=None,
             loaders=Loaders(state.units, None),
             event_results=self.event_results,
+            links_base=state.links_base,
         )
         # A WebSocket authenticates in its connection_init payload: see on_ws_connect.
         if isinstance(request, Request):

@@ -40,12 +40,26 @@ def has_stop_clause(body: str, opt_out_keywords: Sequence[str]) -> bool:
     return pattern is not None and pattern.search(without_accents(body)) is not None
 
 
+class BodyPreparation:
+    """One body made ready for many recipients: measured, and searched for a STOP clause, once."""
+
+    def __init__(self, body: str, opt_out_keywords: Sequence[str]) -> None:
+        self.body = body
+        self.before = measure(body)
+        self.has_stop_clause = has_stop_clause(body, opt_out_keywords)
+        self._separator = "" if not body or body[-1].isspace() else " "
+
+    def unchanged(self) -> Prepared:
+        return Prepared(self.body, False, self.before.encoding, self.before.segments, self.before.segments, False)
+
+    def with_instruction(self, instruction: str) -> Prepared:
+        if self.has_stop_clause:
+            return self.unchanged()
+        sent = f"{self.body}{self._separator}{instruction}"
+        after = measure(sent)
+        switched = self.before.encoding is Encoding.GSM_7 and after.encoding is Encoding.UCS_2
+        return Prepared(sent, True, after.encoding, self.before.segments, after.segments, switched)
+
+
 def prepare(body: str, instruction: str, opt_out_keywords: Sequence[str]) -> Prepared:
-    before = measure(body)
-    if has_stop_clause(body, opt_out_keywords):
-        return Prepared(body, False, before.encoding, before.segments, before.segments, False)
-    separator = "" if not body or body[-1].isspace() else " "
-    sent = f"{body}{separator}{instruction}"
-    after = measure(sent)
-    switched = before.encoding is Encoding.GSM_7 and after.encoding is Encoding.UCS_2
-    return Prepared(sent, True, after.encoding, before.segments, after.segments, switched)
+    return BodyPreparation(body, opt_out_keywords).with_instruction(instruction)

@@ -115,3 +115,14 @@ def normalise_country(raw: str, *, field: str) -> str:
     if code not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidInput(f"{quoted(raw)} is not an ISO 3166 alpha-2 country code.", field=field)
     return code
+
+
+@lru_cache(maxsize=100_000)
+def country_of(e164: str) -> str | None:
+    """The ISO 3166 country of a normalised number; where a calling code is shared (+1, +7) and
+    no country's plan claims the number, the code's main country. None for non-geographic codes."""
+    number = phonenumbers.parse(e164)
+    region = phonenumbers.region_code_for_number(number)
+    if region is None and number.country_code is not None:
+        region = phonenumbers.region_code_for_country_code(number.country_code)
+    return None if region in (phonenumbers.UNKNOWN_REGION, phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY) else region

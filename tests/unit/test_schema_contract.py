@@ -21,18 +21,6 @@ CONTRACT_COPY = Path(__file__).with_name("api-contract.graphql")
 # Parts of the contract that later issues deliver: types, fields, enum values ("Enum.VALUE") and
 # arguments ("Type.field(argument)"). Shrink it as each part lands.
 NOT_YET = {
-    # issue 8: inbound STOP, confirmations, webhooks
-    # issue 9: sender tools
-    "Query.optOutInstruction",
-    "Query.prepareMessage",
-    "Query.prepareMessages",
-    "Query.optOutLink",
-    "Query.unsubscribeHeaders",
-    "Mutation.setOptOutInstruction",
-    "PreparedMessage",
-    "PreparedMessageResult",
-    "OptOutLink",
-    "UnsubscribeHeaders",
     # issue 11: running it for real
     "Query.apiKeys",
     "Query.optOutInsights",
