@@ -18,6 +18,7 @@ from app.feed.hub import FeedHub
 from app.http.health import healthz
 from app.http.inbound import inbound_sms
 from app.http.limits import RequestLimits
+from app.http.opt_out_pages.routes import OptOutPages, style
 from app.log_privacy import keep_personal_data_out_of_logs
 from app.memory import collect_garbage_every, tune_garbage_collector
 from app.settings import Settings, get_settings
@@ -83,12 +84,16 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         max_subscriptions_per_connection=settings.STOPLIST_WS_MAX_SUBSCRIPTIONS,
         connection_init_wait_timeout=timedelta(seconds=settings.STOPLIST_WS_INIT_TIMEOUT_SECONDS),
     )
+    pages = OptOutPages(settings.STOPLIST_LINK_LOOKUPS_PER_MINUTE)
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/inbound/sms", inbound_sms, methods=["POST"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/o/page.css", style, methods=["GET"]),
+            Route("/o/{code}", pages.page, methods=["GET"]),
+            Route("/o/{code}", pages.confirm, methods=["POST"]),
         ],
         middleware=[
             Middleware(

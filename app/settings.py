@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # After rotateWebhookSecret the old secret still signs, beside the new one, for this long.
     STOPLIST_WEBHOOK_ROTATION_GRACE_SECONDS: float = 86400
     STOPLIST_WEBHOOK_TIMEOUT_SECONDS: float = 10.0  # one delivery, connection to answer
+    # Opt-out link look-ups a client address may make a minute (one that fits no code costs ten);
+    # per process. 0: unlimited.
+    STOPLIST_LINK_LOOKUPS_PER_MINUTE: int = 60
     STOPLIST_LOG_LEVEL: str = "INFO"
     # A full garbage collection this often keeps memory flat (app/memory.py); 0 turns it off.
     STOPLIST_GC_INTERVAL_SECONDS: float = 10.0

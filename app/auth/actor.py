@@ -27,6 +27,12 @@ class Actor:
     def can_see_account(self, account_id: UUID) -> bool:
         return self.account_id is None or self.account_id == account_id
 
+    @classmethod
+    def person_on_link(cls, organization_id: UUID, account_id: UUID) -> "Actor":
+        """Who acts on an opt-out link's page: the person it was sent to, holding its code. The
+        code is bound to one token and channel of one account; no key acts (none is on record)."""
+        return cls(organization_id=organization_id, role=Role.WRITER, account_id=account_id)
+
     def for_message_of(self, account_id: UUID) -> "Actor":
         """Who acts on an inbound message: its sender, through the gateway's key. The message
         speaks for one number of one account, so what it does reaches that account only, and

@@ -63,6 +63,10 @@ _HISTORY = (
     f"SELECT {EVENT_COLUMNS} FROM opt_out_events WHERE list_id = $1 AND token = $2"
     " AND (xact_id, id) > ($3::xid8, $4::bigint) ORDER BY xact_id, id LIMIT $5"
 )
+_LATEST = (
+    f"SELECT {EVENT_COLUMNS} FROM opt_out_events WHERE list_id = $1 AND token = $2 AND channel = $3"
+    " ORDER BY xact_id DESC, id DESC LIMIT 1"
+)
 _COUNT_HISTORY = "SELECT count(*) FROM opt_out_events WHERE list_id = $1 AND token = $2"
 _STATES_FOR_TOKENS = (
     "SELECT token, channel, opted_out, since, reason FROM opt_out_states"
@@ -145,6 +149,10 @@ class OptOutRepository:
 
     async def opted_out(self, list_id: UUID, channel: str, tokens: Sequence[str]) -> dict[str, asyncpg.Record]:
         return {row["token"]: row for row in await self.connection.fetch(_CHECK, list_id, channel, list(tokens))}
+
+    async def latest_event(self, list_id: UUID, token: str, channel: str) -> EventRecord | None:
+        row = await self.connection.fetchrow(_LATEST, list_id, token, channel)
+        return EventRecord(*row) if row is not None else None
 
     async def states_for_tokens(
         self, organization_id: UUID, list_id: UUID, tokens: Sequence[str]

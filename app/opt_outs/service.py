@@ -193,6 +193,14 @@ class OptOutService:
             )
         return statuses
 
+    async def latest_event(
+        self, uow: UnitOfWork, actor: Actor, account_id: UUID, token: str, channel: Channel
+    ) -> EventRecord | None:
+        """The last change of a normalised token on a channel, in the account's list: what its
+        state is now, and how it came to be."""
+        account = await account_service.settings(uow, actor, account_id)
+        return await OptOutRepository(uow.connection).latest_event(account.list_id, token, channel.value)
+
     async def contact_statuses(
         self, uow: UnitOfWork, actor: Actor, contacts: list[models.Contact]
     ) -> dict[UUID, list[TokenStatus]]:
