@@ -43,7 +43,9 @@ class LinkService:
         self, uow: UnitOfWork, organization_id: UUID, account_id: UUID, channel: Channel, tokens: list[str]
     ) -> dict[str, str]:
         """token -> code for normalised tokens of an account the caller has checked."""
-        wanted = list(dict.fromkeys(tokens))
+        # In one order everywhere: two batches minting the same new tokens wait for each other
+        # in turn instead of deadlocking.
+        wanted = sorted(set(tokens))
         found = await repository.existing(uow.connection, account_id, channel.value, wanted)
         missing = [token for token in wanted if token not in found]
         for _ in range(_MINT_ROUNDS):
