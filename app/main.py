@@ -9,12 +9,13 @@ from typing import TypedDict
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from app.auth.service import ApiKeyService
 from app.db.engine import build_engine
 from app.db.unit_of_work import UnitsOfWork, Wakeups
 from app.feed.hub import FeedHub
+from app.http.graphiql.page import GraphiQLAssets
 from app.http.health import healthz
 from app.http.inbound import inbound_sms
 from app.http.limits import RequestLimits
@@ -94,6 +95,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             Route("/o/page.css", style, methods=["GET"]),
             Route("/o/{code}", pages.page, methods=["GET"]),
             Route("/o/{code}", pages.confirm, methods=["POST"]),
+            Mount("/graphiql/static", GraphiQLAssets()),
         ],
         middleware=[
             Middleware(
