@@ -28,6 +28,13 @@ def list_argument(description: str, *, max_items: int) -> Any:
     return strawberry.argument(description=_described(description, max_items), metadata={MAX_ITEMS: max_items})
 
 
+def text_argument(description: str, *, max_length: int) -> Any:
+    """`Annotated[str, text_argument("...", max_length=1_600)]`: a string bounded below the default."""
+    return strawberry.argument(
+        description=f"{description} At most {max_length:,} characters.", metadata={MAX_LENGTH: max_length}
+    )
+
+
 def list_field(description: str, *, max_items: int, **options: Any) -> Any:
     """An input type's list field: `channels: list[Channel] = list_field("...", max_items=5)`."""
     return strawberry.field(description=_described(description, max_items), metadata={MAX_ITEMS: max_items}, **options)

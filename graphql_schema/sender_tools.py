@@ -12,10 +12,10 @@ from app.errors import DomainError
 from app.instructions.service import DEFAULT_COUNTRY, LINK, MAX_TEXT_LENGTH, instruction_service
 from app.links.service import link_service, url
 from app.messages.prepare import Prepared
-from app.messages.service import MAX_RECIPIENTS, PreparedFor, message_service
+from app.messages.service import MAX_BODY_LENGTH, MAX_RECIPIENTS, PreparedFor, message_service
 from graphql_schema import ids
 from graphql_schema.accounts import Account, AccountPayload
-from graphql_schema.bounds import list_argument
+from graphql_schema.bounds import list_argument, text_argument
 from graphql_schema.context import Info
 from graphql_schema.enums import Channel
 from graphql_schema.errors import UserError
@@ -25,6 +25,7 @@ SENDER = (
     "an alphanumeric sender ID cannot, so the recipient's opt-out link is."
 )
 ONE_CLICK = "List-Unsubscribe=One-Click"
+Body = Annotated[str, text_argument("The message as written.", max_length=MAX_BODY_LENGTH)]
 
 
 @strawberry.type(description="A promotional SMS made ready to send, and what it costs in parts.")
@@ -97,7 +98,7 @@ class SenderToolsQuery:
         "clause (an opt-out keyword of the account, in capitals), and its SMS parts before and after. " + SENDER
     )
     async def prepare_message(
-        self, info: Info, account_id: strawberry.ID, to: str, body: str, sender: str | None = None
+        self, info: Info, account_id: strawberry.ID, to: str, body: Body, sender: str | None = None
     ) -> PreparedMessage:
         actor, base = info.context.actor, info.context.links_base
         account = ids.decode("Account", account_id, field="accountId")
@@ -114,7 +115,7 @@ class SenderToolsQuery:
         self,
         info: Info,
         account_id: strawberry.ID,
-        body: str,
+        body: Body,
         to: Annotated[list[str], list_argument("Phone numbers.", max_items=MAX_RECIPIENTS)],
         sender: str | None = None,
     ) -> list[PreparedMessageResult]:

@@ -1,6 +1,7 @@
 """A promotional SMS made ready to send: the opt-out instruction appended unless the body already
 tells its reader how to opt out, and what that costs in parts (segments.py)."""
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -48,17 +49,26 @@ class BodyPreparation:
         self.before = measure(body)
         self.has_stop_clause = has_stop_clause(body, opt_out_keywords)
         self._separator = "" if not body or body[-1].isspace() else " "
+        self._counted: dict[str, Prepared] = {}
 
     def unchanged(self) -> Prepared:
         return Prepared(self.body, False, self.before.encoding, self.before.segments, self.before.segments, False)
 
-    def with_instruction(self, instruction: str) -> Prepared:
+    def with_instruction(self, instruction: str, *, alike: str | None = None) -> Prepared:
+        """`alike` names instructions that count alike: the same text with a different link code
+        (codes are of one length, in characters GSM-7 counts one each). Each is counted once."""
         if self.has_stop_clause:
             return self.unchanged()
         sent = f"{self.body}{self._separator}{instruction}"
+        counted = self._counted.get(alike) if alike is not None else None
+        if counted is not None:
+            return dataclasses.replace(counted, body=sent)
         after = measure(sent)
         switched = self.before.encoding is Encoding.GSM_7 and after.encoding is Encoding.UCS_2
-        return Prepared(sent, True, after.encoding, self.before.segments, after.segments, switched)
+        prepared = Prepared(sent, True, after.encoding, self.before.segments, after.segments, switched)
+        if alike is not None:
+            self._counted[alike] = prepared
+        return prepared
 
 
 def prepare(body: str, instruction: str, opt_out_keywords: Sequence[str]) -> Prepared:

@@ -16,8 +16,12 @@ from app.instructions.service import LINK, sender_takes_replies, template_for
 from app.keywords.service import keyword_sets
 from app.links.service import link_service, url
 from app.messages.prepare import BodyPreparation, Prepared
+from app.text import storable
 
 MAX_RECIPIENTS = 1_000
+# Ten GSM-7 parts and more: what gateways take in one message (Twilio's limit). A bound on the
+# answer too, which repeats the body for every recipient.
+MAX_BODY_LENGTH = 1_600
 MAX_SENDER_LENGTH = 16  # an MSISDN of 15 digits and its +; alphanumeric sender IDs take 11
 
 
@@ -56,7 +60,7 @@ class MessageService:
         takes_replies = sender_takes_replies(_clean_sender(sender))
         account = await account_service.settings(uow, actor, account_id)
         number = tokens.normalise_msisdn(phone_number, account.default_country, field="phoneNumber")
-        [text] = await self._instructions(uow, account, [number], takes_replies, links_base)
+        _, [text] = await self._instructions(uow, account, [number], takes_replies, links_base)
         return text
 
     async def prepare_one(
@@ -105,6 +109,7 @@ class MessageService:
         links_base: str,
     ) -> list[PreparedFor]:
         takes_replies = sender_takes_replies(_clean_sender(sender))
+        storable(body, field="body", max_length=MAX_BODY_LENGTH)
         account, keywords = await account_service.settings_and_keywords(uow, actor, account_id)
         preparation = BodyPreparation(body, keyword_sets(keywords).opt_out)
         results: list[PreparedFor] = []
@@ -119,15 +124,15 @@ class MessageService:
         if preparation.has_stop_clause:
             unchanged = preparation.unchanged()
             return [result if result.error else PreparedFor(result.to, unchanged) for result in results]
-        texts = await self._instructions(uow, account, list(numbers.values()), takes_replies, links_base)
-        for index, text in zip(numbers, texts, strict=True):
-            results[index] = PreparedFor(results[index].to, preparation.with_instruction(text))
+        templates, texts = await self._instructions(uow, account, list(numbers.values()), takes_replies, links_base)
+        for index, text, template in zip(numbers, texts, templates, strict=True):
+            results[index] = PreparedFor(results[index].to, preparation.with_instruction(text, alike=template))
         return results
 
     async def _instructions(
         self, uow: UnitOfWork, account: AccountSettings, numbers: list[str], takes_replies: bool, links_base: str
-    ) -> list[str]:
-        """Each number's instruction, with its own link where it has one."""
+    ) -> tuple[list[str], list[str]]:
+        """Each number's instruction as configured (`{link}` in it), and as sent, with its own link."""
         configured = await instructions.all_of(uow.connection, account.organization_id, account.id)
         templates = [
             template_for(configured, tokens.country_of(number), sender_takes_replies=takes_replies)
@@ -135,12 +140,13 @@ class MessageService:
         ]
         linked = [number for number, template in zip(numbers, templates, strict=True) if LINK in template]
         if not linked:
-            return templates
+            return templates, templates
         found = await link_service.codes_for(uow, account.organization_id, account.id, Channel.SMS, linked)
-        return [
+        texts = [
             template.replace(LINK, url(links_base, found[number])) if LINK in template else template
             for number, template in zip(numbers, templates, strict=True)
         ]
+        return templates, texts
 
 
 message_service = MessageService()

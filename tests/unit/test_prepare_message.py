@@ -3,7 +3,7 @@
 import pytest
 
 from app.keywords import defaults
-from app.messages.prepare import Prepared, has_stop_clause, prepare
+from app.messages.prepare import BodyPreparation, Prepared, has_stop_clause, prepare
 from app.messages.segments import Encoding
 
 KEYWORDS = list(defaults.OPT_OUT)
@@ -70,3 +70,14 @@ def test_a_body_already_ucs2_is_not_said_to_switch() -> None:
     prepared = prepare("Zażółć 🙂", "STOP to 3010", KEYWORDS)
 
     assert (prepared.encoding, prepared.encoding_switched) == (Encoding.UCS_2, False)
+
+
+def test_instructions_counted_alike_give_what_counting_each_gives() -> None:
+    body = "Sale! " + "x" * 140
+    links = [f"Opt out: https://s.example/o/{code}" for code in ("0123456789", "zyxwvtsrqp", "abcdefghjk")]
+    alike = BodyPreparation(body, ["STOP"])
+
+    counted_once = [alike.with_instruction(link, alike="Opt out: {link}") for link in links]
+
+    assert counted_once == [prepare(body, link, ["STOP"]) for link in links]
+    assert [prepared.body for prepared in counted_once] == [f"{body} {link}" for link in links]

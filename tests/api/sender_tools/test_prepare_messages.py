@@ -123,3 +123,11 @@ async def test_a_bad_single_number_is_an_error_naming_it(tenant: Tenant, api: Ap
     errors = await api.errors(PREPARE, {"a": account, "to": "12", "body": "Sale!"}, key=tenant.reader_key)
 
     assert errors[0]["field"] == "to" and errors[0]["code"] == "INVALID_TOKEN" and '"12"' in errors[0]["message"]
+
+
+async def test_a_body_longer_than_a_gateway_takes_is_refused(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account()
+
+    errors = await api.errors(PREPARE_MANY, {"a": account, "to": [DUTCH], "body": "x" * 1_601}, key=tenant.reader_key)
+
+    assert errors[0]["field"] == "body" and "1,601" in errors[0]["message"] and "1,600" in errors[0]["message"]
