@@ -112,3 +112,21 @@ async def test_another_organizations_account_is_not_found(tenant: Tenant, other_
     assert refused["setOptOutInstruction"]["errors"][0]["code"] == "NOT_FOUND"
     assert errors[0]["code"] == "NOT_FOUND"
     assert await instruction(api, tenant, account, DUTCH) == "STOP naar 3010"
+
+
+async def test_an_account_key_sets_and_reads_its_own_account_only(tenant: Tenant, api: ApiClient) -> None:
+    account, sibling = await tenant.create_account(), await tenant.create_account()
+    await set_instruction(tenant, sibling, "NL", "STOP naar 3010")
+    admin_of_account = await tenant.key("admin", account)
+
+    refused = await api.graphql(
+        SET_INSTRUCTION, {"a": sibling, "country": "NL", "text": "changed"}, key=admin_of_account
+    )
+    unseen = await api.errors(INSTRUCTION, {"a": sibling, "n": DUTCH}, key=admin_of_account)
+    own = await api.graphql(SET_INSTRUCTION, {"a": account, "country": "*", "text": "Reply STOP"}, key=admin_of_account)
+
+    assert refused["setOptOutInstruction"]["errors"][0]["code"] == "NOT_FOUND"
+    assert unseen[0]["code"] == "NOT_FOUND"
+    assert own["setOptOutInstruction"]["errors"] == []
+    assert await instruction(api, tenant, sibling, DUTCH) == "STOP naar 3010"
+    assert await instruction(api, tenant, sibling, GERMAN) != "Reply STOP"
