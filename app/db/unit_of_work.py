@@ -14,6 +14,7 @@ The driver is reached through SQLAlchemy's pool, so there is one pool and one se
 settings; the hot paths use the driver directly (about a quarter of the CPU of the ORM for the
 same statements, app/db/raw.py)."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -95,6 +96,15 @@ class UnitsOfWork:
                 async with driver.transaction():
                     yield unit
                     await unit._flush()
+            except BaseException as error:
+                # A cancellation can land between BEGIN reaching the server and asyncpg taking the
+                # transaction as started: then nothing rolls it back, and the connection would go
+                # back to the pool inside it, every later unit on it a savepoint of a transaction
+                # that never commits. Cancelled (graphql-core cancels a failed field's siblings)
+                # or left in a transaction, the connection is closed instead of reused.
+                if isinstance(error, asyncio.CancelledError) or driver.is_in_transaction():
+                    await pooled.invalidate()
+                raise
             finally:
                 await unit._close()
         unit._committed()

@@ -1,8 +1,10 @@
 """The unit of work every adapter uses: the ORM session and the driver in one transaction,
 after-commit effects only after a commit."""
 
+import asyncio
 import uuid
 
+import asyncpg.transaction
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -71,3 +73,37 @@ async def test_a_pooled_connection_comes_back_without_a_transaction(engine: Asyn
             await unit.session.get(models.Organization, uuid.uuid4())
         async with units.read() as unit:
             assert not unit.connection.is_in_transaction()
+
+
+async def idle_in_transaction(engine: AsyncEngine) -> int:
+    async with UnitsOfWork(engine).read() as unit:
+        count: int = await unit.connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND state = 'idle in transaction' AND pid <> pg_backend_pid()"
+        )
+    return count
+
+
+async def test_a_unit_cancelled_as_it_begins_leaves_no_transaction_open(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cancellation lands after BEGIN reached the server, before asyncpg took the transaction
+    # as started: as when graphql-core cancels the sibling of a failed field at that moment.
+    started = asyncpg.transaction.Transaction.start
+
+    async def begun_then_cancelled(self: asyncpg.transaction.Transaction) -> None:
+        await started(self)
+        raise asyncio.CancelledError
+
+    units = UnitsOfWork(engine)
+    with monkeypatch.context() as patched:
+        patched.setattr(asyncpg.transaction.Transaction, "start", begun_then_cancelled)
+        with pytest.raises(asyncio.CancelledError):
+            async with units.write():
+                pass
+
+    assert await idle_in_transaction(engine) == 0
+    written = uuid.uuid4()
+    async with units.write() as unit:  # the next units commit: none is a savepoint of a stray transaction
+        await unit.connection.execute("INSERT INTO organizations (id, name) VALUES ($1, 'After')", written)
+    assert await names(engine, written) == ["After"]
