@@ -117,12 +117,24 @@ def normalise_country(raw: str, *, field: str) -> str:
     return code
 
 
-@lru_cache(maxsize=100_000)
 def country_of(e164: str) -> str | None:
     """The ISO 3166 country of a normalised number; where a calling code is shared (+1, +7) and
     no country's plan claims the number, the code's main country. None for non-geographic codes."""
+    # Calling codes are prefix-free, one to three digits: most belong to one country alone.
+    for length in (1, 2, 3):
+        regions = phonenumberutil.COUNTRY_CODE_TO_REGION_CODE.get(int(e164[1 : 1 + length]))
+        if regions is not None:
+            return regions[0] if len(regions) == 1 and regions[0] != _NON_GEOGRAPHIC else _shared_code_country(e164)
+    return None
+
+
+_NON_GEOGRAPHIC = phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY
+
+
+@lru_cache(maxsize=100_000)
+def _shared_code_country(e164: str) -> str | None:
     number = phonenumbers.parse(e164)
     region = phonenumbers.region_code_for_number(number)
     if region is None and number.country_code is not None:
         region = phonenumbers.region_code_for_country_code(number.country_code)
-    return None if region in (phonenumbers.UNKNOWN_REGION, phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY) else region
+    return None if region in (phonenumbers.UNKNOWN_REGION, _NON_GEOGRAPHIC) else region

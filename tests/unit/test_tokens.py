@@ -1,4 +1,6 @@
+import phonenumbers
 import pytest
+from phonenumbers import phonenumberutil
 
 from app import tokens
 from app.enums import Channel, TokenType
@@ -104,3 +106,33 @@ def test_the_plus_digits_shortcut_equals_the_full_parse_for_every_country_code()
                 samples += 1
                 assert fast == _full_parse(raw), raw
     assert samples > 10_000
+
+
+@pytest.mark.parametrize(
+    ("number", "country"),
+    [
+        ("+31612345678", "NL"),
+        ("+4915123456789", "DE"),
+        ("+447700900123", "GB"),
+        ("+12025550123", "US"),
+        ("+14165550123", "CA"),  # +1 is shared: the number's plan decides
+        ("+77011234567", "KZ"),  # and +7
+        ("+79161234567", "RU"),
+        ("+3548001234", "IS"),  # a three-digit code
+        ("+80012345678", None),  # non-geographic (freephone)
+    ],
+)
+def test_the_country_of_a_number(number: str, country: str | None) -> None:
+    assert tokens.country_of(number) == country
+
+
+def test_the_country_of_a_number_is_what_phonenumbers_says_for_every_calling_code() -> None:
+    for code, regions in phonenumberutil.COUNTRY_CODE_TO_REGION_CODE.items():
+        example = phonenumbers.example_number_for_non_geo_entity(code) if regions[0] == "001" else None
+        for region in regions:
+            number = example or phonenumbers.example_number(region)
+            if number is None:
+                continue
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            expected = phonenumbers.region_code_for_number(number)
+            assert tokens.country_of(e164) == (None if expected in (None, "001") else expected), e164
