@@ -3,6 +3,8 @@
 
 from dataclasses import dataclass
 
+from app.accounts.records import AccountSettings
+from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.db.unit_of_work import UnitOfWork
 from app.enums import OptOutAction, OptOutSource
@@ -49,30 +51,44 @@ def _state(code: str, target: LinkTarget, latest: EventRecord | None) -> LinkSta
 class LinkOptOutService:
     async def state(self, uow: UnitOfWork, code: str) -> LinkState | None:
         """None for a malformed or unknown code."""
-        target = await link_service.target(uow, code)
-        if target is None:
-            return None
-        latest = await opt_out_service.latest_event(
-            uow, _person(target), target.account_id, target.token, target.channel
-        )
-        return _state(code, target, latest)
+        found = await self._target(uow, code)
+        return await self._state(uow, code, *found) if found is not None else None
 
     async def opt_out(self, uow: UnitOfWork, code: str, reason: str | None, visitor: Visitor) -> LinkState | None:
         """Idempotent: opting out what is opted out already changes nothing."""
-        target = await link_service.target(uow, code)
-        if target is None:
+        found = await self._target(uow, code)
+        if found is None:
             return None
+        target, account = found
         command = self._command(code, target, visitor, reason)
-        await opt_out_service.opt_out(uow, _person(target), command)
-        return await self.state(uow, code)
+        if await opt_out_service.opt_out(uow, _person(target), command, account=account):
+            return LinkState(code, target, opted_out=True, undoable=True)  # this link's own, just made
+        return await self._state(uow, code, target, account)
 
     async def undo(self, uow: UnitOfWork, code: str, visitor: Visitor) -> LinkState | None:
         """Opts back in, if the opt-out in effect is this link's own; else changes nothing."""
-        state = await self.state(uow, code)
-        if state is None or not state.undoable:
+        found = await self._target(uow, code)
+        if found is None:
+            return None
+        target, account = found
+        state = await self._state(uow, code, target, account)
+        if not state.undoable:
             return state
-        await opt_out_service.opt_in(uow, _person(state.target), self._command(code, state.target, visitor, None))
-        return await self.state(uow, code)
+        command = self._command(code, target, visitor, None)
+        await opt_out_service.opt_in(uow, _person(target), command, account=account)
+        return LinkState(code, target, opted_out=False, undoable=False)
+
+    @staticmethod
+    async def _target(uow: UnitOfWork, code: str) -> tuple[LinkTarget, AccountSettings] | None:
+        target = await link_service.target(uow, code)
+        if target is None:
+            return None
+        return target, await account_service.settings(uow, _person(target), target.account_id)
+
+    @staticmethod
+    async def _state(uow: UnitOfWork, code: str, target: LinkTarget, account: AccountSettings) -> LinkState:
+        latest = await opt_out_service.latest_event(uow, _person(target), account, target.token, target.channel)
+        return _state(code, target, latest)
 
     @staticmethod
     def _command(code: str, target: LinkTarget, visitor: Visitor, reason: str | None) -> OptOutCommand:

@@ -194,11 +194,12 @@ class OptOutService:
         return statuses
 
     async def latest_event(
-        self, uow: UnitOfWork, actor: Actor, account_id: UUID, token: str, channel: Channel
+        self, uow: UnitOfWork, actor: Actor, account: AccountSettings, token: str, channel: Channel
     ) -> EventRecord | None:
         """The last change of a normalised token on a channel, in the account's list: what its
-        state is now, and how it came to be."""
-        account = await account_service.settings(uow, actor, account_id)
+        state is now, and how it came to be. `account` as the caller has read it in this unit."""
+        if account.organization_id != actor.organization_id or not actor.can_see_account(account.id):
+            account = await account_service.settings(uow, actor, account.id)  # answers as a missing one
         return await OptOutRepository(uow.connection).latest_event(account.list_id, token, channel.value)
 
     async def contact_statuses(
