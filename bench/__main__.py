@@ -2,7 +2,7 @@
 API against the same answer computed by hand-written SQL. `./dev bench feed` measures the live
 opt-out feed instead (bench/feed), `./dev bench memory` the garbage collector's setting
 (bench/memory), `./dev bench inbound` inbound STOPs with their webhooks and confirmations
-(bench/inbound). See docs/BENCHMARKS.md."""
+(bench/inbound), `./dev bench sender` the sender tools (bench/sender). See docs/BENCHMARKS.md."""
 
 import argparse
 import asyncio
@@ -170,6 +170,11 @@ def main() -> None:
         from bench.inbound.cli import main as inbound
 
         inbound(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["sender"]:  # `./dev bench sender ...`: prepareMessages and the one-click POST
+        from bench.sender.cli import main as sender
+
+        sender(sys.argv[2:])
         return
     args = _parser().parse_args()
     if args.contacts < 1_000:

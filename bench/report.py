@@ -5,6 +5,7 @@ Only the part of the document between the two markers is rewritten, so the prose
 
 import os
 import platform
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -94,3 +95,27 @@ def write_results(
     else:
         text = (text.rstrip() + f"\n\n## {heading}\n\n" if text else "# Benchmarks\n\n") + section + "\n"
     path.write_text(text)
+
+
+@dataclass(frozen=True)
+class ResultsSection:
+    """Where a benchmark's latest results go: between its markers, under its heading."""
+
+    path: Path
+    markers: tuple[str, str]
+    heading: str
+    baseline: str  # the table's baseline column
+
+    def record(
+        self, command: str, machine_info: dict[str, str], setup: dict[str, str], figures: list[Figure], summary: str
+    ) -> None:
+        """Machine, setup and table, then `summary`, in place of the section's last results."""
+        section = results_section(
+            command=command,
+            machine_info=machine_info,
+            setup=setup,
+            figures=figures,
+            markers=(self.markers[0], ""),
+            baseline=self.baseline,
+        )
+        write_results(self.path, f"{section}\n{summary}\n{self.markers[1]}", self.markers, heading=self.heading)

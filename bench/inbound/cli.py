@@ -24,7 +24,7 @@ from bench.inbound.receiver import SMS, WEBHOOK, Receiver, receiving
 from bench.inbound.senders import Gateway, Relay
 from bench.load import Driver, Run
 from bench.profile import py_spy, sampled
-from bench.report import results_section, write_results
+from bench.report import ResultsSection
 from bench.session import LOGS, ROOT, add_docs_options, report_log_findings, session
 from tests.support.server import running_server
 
@@ -32,6 +32,7 @@ DOCS = ROOT / "docs" / "BENCHMARKS.md"
 MARKERS = ("<!-- bench:inbound:start -->", "<!-- bench:inbound:end -->")
 PARTS = ("throughput", "deliveries", "latency", "mixed")
 BASELINE = "baseline"  # the table's column: each figure's name says which baseline it is
+RESULTS = ResultsSection(DOCS, MARKERS, "Inbound, webhooks and confirmations: latest results", BASELINE)
 SIZES = ("workers", "duration", "warmup", "repeats", "rate", "latency_duration", "mixed_duration")
 RECEIVER_SECONDS = 5.0
 
@@ -285,20 +286,7 @@ async def run(args: argparse.Namespace, command: str) -> int:
             "serving and delivering": f"the same server; {throughput.CLIENTS} clients, closed loop, "
             f"{args.mixed_duration:g} s after {args.warmup:g} s warm-up",
         }
-        section = results_section(
-            command=command,
-            machine_info=machine_info,
-            setup=setup,
-            figures=figures,
-            markers=(MARKERS[0], ""),
-            baseline=BASELINE,
-        )
-        write_results(
-            DOCS,
-            f"{section}\n{text}\n{MARKERS[1]}",
-            MARKERS,
-            heading="Inbound, webhooks and confirmations: latest results",
-        )
+        RESULTS.record(command, machine_info, setup, figures, text)
         say(f"Results written to {DOCS.relative_to(ROOT)}")
     return 0
 

@@ -19,7 +19,7 @@ from bench.feed.records import Tokens
 from bench.figures import Figure, text_table, verdicts
 from bench.load import Driver, Plan, Run
 from bench.memory import latency, rss
-from bench.report import results_section, write_results
+from bench.report import ResultsSection
 from bench.session import LOGS, ROOT, add_docs_options, report_log_findings, session
 from tests.support.server import Server, running_server
 
@@ -27,6 +27,7 @@ DOCS = ROOT / "docs" / "BENCHMARKS.md"
 MARKERS = ("<!-- bench:memory:start -->", "<!-- bench:memory:end -->")
 PARTS = ("rss", "latency")
 BASELINE = "GC off"  # the table's baseline column: the server with STOPLIST_GC_INTERVAL_SECONDS=0
+RESULTS = ResultsSection(DOCS, MARKERS, "Memory: latest results", BASELINE)
 SETTLE_MARGIN = 1.5  # seconds waited after a round beyond the longest interval
 # Seconds per latency run, at least, and at least three intervals. Under this load the baseline
 # makes full collections too, when its thresholds are reached (every half a minute or so here):
@@ -255,15 +256,7 @@ async def run(args: argparse.Namespace, command: str) -> int:
                 f"optOut of a fresh token, {args.clients} clients, closed loop; {args.repeats} runs of "
                 f"{args.duration:g} s per setting after {args.warmup:g} s warm-up each, alternated, pooled"
             )
-        section = results_section(
-            command=command,
-            machine_info=machine_info,
-            setup=setup,
-            figures=figures,
-            markers=(MARKERS[0], ""),
-            baseline=BASELINE,
-        )
-        write_results(DOCS, f"{section}\n{text}\n{MARKERS[1]}", MARKERS, heading="Memory: latest results")
+        RESULTS.record(command, machine_info, setup, figures, text)
         say(f"Results written to {DOCS.relative_to(ROOT)}")
     return 0
 
