@@ -64,3 +64,37 @@ async def test_an_unknown_code_shows_the_not_found_page(page: Page, server_url: 
 
     assert response is not None and response.status == 404
     await expect(page.get_by_role("heading")).to_have_text("This link is not valid")
+
+
+def _luminance(rgb: str) -> float:
+    """WCAG 2 relative luminance of a computed colour, "rgb(r, g, b)"."""
+    channels = [int(part) / 255 for part in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(foreground: str, background: str) -> float:
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+async def test_the_pages_text_and_button_have_enough_contrast(page: Page, tenant: Tenant) -> None:
+    account = await tenant.create_account()
+    link = await make_link(tenant, account, NUMBER, "SMS")
+    await page.goto(link["url"])
+
+    colours = await page.evaluate(
+        """() => {
+            const style = (selector) => getComputedStyle(document.querySelector(selector));
+            return {
+                text: style("p").color, page: style("body").backgroundColor,
+                label: style("label").color,
+                button: style("button").color, buttonBackground: style("button").backgroundColor,
+            };
+        }"""
+    )
+
+    # WCAG 2.1 AA: 4.5:1 for body text, and for the button's label on its colour.
+    assert _contrast(colours["text"], colours["page"]) >= 4.5, colours
+    assert _contrast(colours["label"], colours["page"]) >= 4.5, colours
+    assert _contrast(colours["button"], colours["buttonBackground"]) >= 4.5, colours
