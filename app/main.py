@@ -19,7 +19,7 @@ from app.http.graphiql.page import GraphiQLAssets
 from app.http.health import healthz
 from app.http.inbound import inbound_sms
 from app.http.limits import RequestLimits
-from app.http.opt_out_pages.routes import OptOutPages, style
+from app.http.opt_out_pages.routes import OptOutPages, not_a_code, style
 from app.log_privacy import keep_personal_data_out_of_logs
 from app.memory import collect_garbage_every, tune_garbage_collector
 from app.settings import Settings, get_settings
@@ -95,6 +95,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             Route("/o/page.css", style, methods=["GET"]),
             Route("/o/{code}", pages.page, methods=["GET"]),
             Route("/o/{code}", pages.confirm, methods=["POST"]),
+            Route("/o/{path:path}", not_a_code, methods=["GET", "POST"]),
             Mount("/graphiql/static", GraphiQLAssets()),
         ],
         middleware=[

@@ -76,6 +76,11 @@ class OptOutPages:
         return _state_page(request, state, undone=undone)
 
 
+async def not_a_code(request: Request) -> Response:
+    """Any other path under /o/ (a code with a slash, none at all): the same 404 page."""
+    return _message(request, 404, "not_found")
+
+
 async def style(request: Request) -> Response:
     return Response(_STYLE, media_type="text/css", headers={"Cache-Control": "public, max-age=86400"})
 

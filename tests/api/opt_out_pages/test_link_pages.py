@@ -163,7 +163,9 @@ async def test_a_json_client_gets_a_json_confirmation(tenant: Tenant, browser: h
     assert response.json() == {"token": "a•••@example.com", "channel": "EMAIL", "optedOut": True}
 
 
-@pytest.mark.parametrize("code", ["0000000000", "abc", "ABCDEFGHJK", "0123456789a", "%00%00%00%00%00"])
+@pytest.mark.parametrize(
+    "code", ["0000000000", "abc", "ABCDEFGHJK", "0123456789a", "%00%00%00%00%00", "", "a/b", "0000000000/"]
+)
 async def test_unknown_and_malformed_codes_get_a_404_page(browser: httpx.AsyncClient, code: str) -> None:
     for response in (await browser.get(f"/o/{code}"), await browser.post(f"/o/{code}", data={"action": "opt_out"})):
         assert response.status_code == 404
