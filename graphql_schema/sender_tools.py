@@ -80,6 +80,7 @@ class UnsubscribeHeaders:
 
 @strawberry.type
 class SenderToolsQuery:
+    # Queries that may mint a link (get or create: the same code every time) run in a write unit.
     @strawberry.field(
         description="The text to append to a promotional SMS to this number: its country's instruction, else the "
         "account's default, else the recipient's opt-out link. " + SENDER
