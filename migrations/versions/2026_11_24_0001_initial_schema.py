@@ -8,7 +8,7 @@ Revises:
 Create Date: 2026-11-24
 """
 
-from alembic import op
+from migrations.scripts import run_script
 
 revision = "0001"
 down_revision = None
@@ -171,24 +171,9 @@ DROP FUNCTION group_members_follow_contact();
 """
 
 
-def _statements(script: str) -> list[str]:
-    # The asyncpg driver prepares each statement, so a script goes one statement at a time;
-    # a function body ($$ ... $$) holds semicolons of its own.
-    statements, pending = [], ""
-    for piece in script.split(";\n"):
-        pending = f"{pending};\n{piece}" if pending else piece
-        if pending.count("$$") % 2 == 0:
-            if pending.strip():
-                statements.append(pending.strip())
-            pending = ""
-    return statements
-
-
 def upgrade() -> None:
-    for statement in _statements(UPGRADE):
-        op.execute(statement)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    for statement in _statements(DOWNGRADE):
-        op.execute(statement)
+    run_script(DOWNGRADE)

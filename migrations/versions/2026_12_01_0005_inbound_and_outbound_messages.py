@@ -14,7 +14,7 @@ Revises: 0004
 Create Date: 2026-12-01
 """
 
-from alembic import op
+from migrations.scripts import run_script
 
 revision = "0005"
 down_revision = "0004"
@@ -80,16 +80,9 @@ ALTER TABLE accounts
 """
 
 
-def _run(script: str) -> None:
-    # The asyncpg driver prepares each statement, so a script goes one statement at a time.
-    for statement in script.split(";\n"):
-        if statement.strip():
-            op.execute(statement)
-
-
 def upgrade() -> None:
-    _run(UPGRADE)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
-    _run(DOWNGRADE)
+    run_script(DOWNGRADE)

@@ -17,6 +17,8 @@ Create Date: 2026-12-01
 
 from alembic import op
 
+from migrations.scripts import run_script
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -76,10 +78,7 @@ DOWNGRADE = "DROP TABLE webhook_attempts, webhook_deliveries, webhook_endpoints"
 
 
 def upgrade() -> None:
-    # The asyncpg driver prepares each statement, so the script goes one statement at a time.
-    for statement in UPGRADE.split(";\n"):
-        if statement.strip():
-            op.execute(statement)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:

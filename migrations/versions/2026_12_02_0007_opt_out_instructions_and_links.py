@@ -15,6 +15,8 @@ Create Date: 2026-12-02
 
 from alembic import op
 
+from migrations.scripts import run_script
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -47,10 +49,7 @@ DOWNGRADE = "DROP TABLE opt_out_links, opt_out_instructions"
 
 
 def upgrade() -> None:
-    # The asyncpg driver prepares each statement, so the script goes one statement at a time.
-    for statement in UPGRADE.split(";\n"):
-        if statement.strip():
-            op.execute(statement)
+    run_script(UPGRADE)
 
 
 def downgrade() -> None:
