@@ -17,6 +17,7 @@ from app.db.unit_of_work import UnitsOfWork, Wakeups
 from app.feed.hub import FeedHub
 from app.http.graphiql.page import GraphiQLAssets
 from app.http.health import healthz
+from app.http.imports import import_opt_outs
 from app.http.inbound import inbound_sms
 from app.http.limits import RequestLimits
 from app.http.opt_out_pages.routes import OptOutPages, not_a_code, style
@@ -31,6 +32,8 @@ from graphql_schema.schema import build_schema
 from graphql_schema.view import StoplistGraphQL
 
 logger = logging.getLogger("stoplist")
+# Routes that take files (http-contract.md): bounded by STOPLIST_MAX_UPLOAD_BYTES, not the body limit.
+UPLOAD_PATHS = ("/imports/", "/scrub")
 
 
 class State(TypedDict):
@@ -90,6 +93,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/inbound/sms", inbound_sms, methods=["POST"]),
+            Route("/imports/optouts", import_opt_outs, methods=["POST"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/o/page.css", style, methods=["GET"]),
@@ -103,6 +107,8 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 RequestLimits,
                 max_body_bytes=settings.STOPLIST_MAX_BODY_BYTES,
                 body_timeout=settings.STOPLIST_HTTP_BODY_TIMEOUT_SECONDS,
+                upload_paths=UPLOAD_PATHS,
+                max_upload_bytes=settings.STOPLIST_MAX_UPLOAD_BYTES,
             )
         ],
         lifespan=lifespan,

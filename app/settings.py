@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     STOPLIST_MAX_ALIASES: int = 30
     STOPLIST_MAX_TOKENS: int = 2_000
     STOPLIST_MAX_BODY_BYTES: int = 4 * 1024 * 1024  # also the largest WebSocket message
+    # The largest file an import, upload or scrub takes (UPLOAD_PATHS in app/main.py).
+    STOPLIST_MAX_UPLOAD_BYTES: int = 1024 * 1024 * 1024
     # A slow client (slowloris) holds a connection for as long as it is let: each phase of a
     # request is bounded. Headers: from the connection's start, or a request's first byte, to
     # the end of its headers; body: from the end of the headers to the end of the body.

@@ -10,6 +10,10 @@ from app.http.errors import error_body
 # uvicorn reads and discards an unread body to the end, at the client's pace, to keep the
 # connection alive for the next request: closing it is the only way to stop reading.
 CLOSE = (b"connection", b"close")
+# An upload past the body timeout must keep arriving at this pace at least: a file of 1 GiB has
+# about 4.5 hours, a client that stalls is cut off (slowloris).
+UPLOAD_MIN_BYTES_PER_SECOND = 64 * 1024
+DISCARD_BYTES = 16 * 1024 * 1024
 
 
 class RequestLimits:
@@ -19,17 +23,35 @@ class RequestLimits:
     connection once the rest of the body is discarded, within bounds (`RequestBody.discard`).
     The headers are timed by the HTTP protocol (app/http/uvicorn_protocol.py)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, body_timeout: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        body_timeout: float,
+        upload_paths: tuple[str, ...] = (),
+        max_upload_bytes: int = 0,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.body_timeout = body_timeout
+        self.upload_paths = upload_paths  # path prefixes of file uploads: imports and scrubbing
+        self.max_upload_bytes = max_upload_bytes
+
+    def _limit(self, path: str) -> tuple[int, float]:
+        """(most bytes, least bytes a second beyond the body timeout) of a request to `path`.
+        An upload may take longer than the body timeout, as long as it keeps arriving."""
+        if path.startswith(self.upload_paths):
+            return self.max_upload_bytes, UPLOAD_MIN_BYTES_PER_SECOND
+        return self.max_body_bytes, 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         deadline = asyncio.get_running_loop().time() + self.body_timeout
-        body = RequestBody(scope, receive, max_bytes=self.max_body_bytes, deadline=deadline)
+        max_bytes, min_rate = self._limit(scope["path"])
+        body = RequestBody(scope, receive, max_bytes=max_bytes, deadline=deadline, min_rate=min_rate)
         response_started = False
 
         async def send_then_close(message: Message) -> None:
@@ -45,8 +67,8 @@ class RequestLimits:
                 message = {"type": "http.response.body", "body": b""}
             await send(message)
 
-        if body.declared > self.max_body_bytes:
-            await self._refuse(send_then_close, 413, "BODY_TOO_LARGE")
+        if body.declared > body.max_bytes:
+            await self._refuse(send_then_close, 413, "BODY_TOO_LARGE", body.max_bytes)
             return
         try:
             await self.app(scope, body.receive, send_then_close)
@@ -54,11 +76,11 @@ class RequestLimits:
             if response_started:
                 raise
             status, code = (413, "BODY_TOO_LARGE") if isinstance(refusal, BodyTooLarge) else (408, "REQUEST_TIMEOUT")
-            await self._refuse(send_then_close, status, code)
+            await self._refuse(send_then_close, status, code, body.max_bytes)
 
-    async def _refuse(self, send: Send, status: int, code: str) -> None:
+    async def _refuse(self, send: Send, status: int, code: str, max_bytes: int) -> None:
         if status == 413:
-            message = f"The request body exceeds {self.max_body_bytes} bytes."
+            message = f"The request body exceeds {max_bytes} bytes."
         else:
             message = f"The request body did not arrive within {self.body_timeout:g} s."
         body = error_body(code, message)
@@ -70,10 +92,16 @@ class RequestLimits:
 class RequestBody:
     """The body of one request, as the app receives it: at most `max_bytes`, by `deadline`."""
 
-    def __init__(self, scope: Scope, receive: Receive, *, max_bytes: int, deadline: float) -> None:
+    def __init__(
+        self, scope: Scope, receive: Receive, *, max_bytes: int, deadline: float, min_rate: float = 0.0
+    ) -> None:
         self._receive = receive
         self.max_bytes = max_bytes
-        self.deadline = deadline
+        self._deadline = deadline
+        self.min_rate = min_rate  # bytes a second: each that arrive move the deadline out, if set
+        # After a refusal, what is still read and dropped so the client reads the answer: at most
+        # as much again as the limit, and never more than DISCARD_BYTES (an upload's limit is large).
+        self.discard_limit = max_bytes + min(max_bytes, DISCARD_BYTES)
         self.declared = 0
         chunked = False
         for name, value in scope["headers"]:
@@ -83,6 +111,10 @@ class RequestBody:
                 chunked = True
         self.read = not chunked and not self.declared
         self.received = 0
+
+    @property
+    def deadline(self) -> float:
+        return self._deadline + (self.received / self.min_rate if self.min_rate else 0.0)
 
     async def receive(self) -> Message:
         if self.read:
@@ -98,13 +130,13 @@ class RequestBody:
         return message
 
     async def discard(self) -> None:
-        """Reads and drops the rest, up to twice the limit in all and until the deadline, before
+        """Reads and drops the rest, up to `discard_limit` in all and until the deadline, before
         the connection is closed: closing a socket with unread data in it resets the connection,
         and a client still sending (any asyncio one) then loses the answer before it reads it
         (RFC 9112, section 9.6). A client that sends more, or later, loses it."""
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout_at(self.deadline):
-                while not self.read and self.received <= 2 * self.max_bytes:
+                while not self.read and self.received <= self.discard_limit:
                     self._count(await self._receive())
 
     def _count(self, message: Message) -> None:

@@ -51,6 +51,24 @@ WITH changed AS (
     + _INSERT_EVENTS
 )
 _CHANGES = {OptOutAction.OPT_OUT: _OPT_OUT, OptOutAction.OPT_IN: _OPT_IN}
+# Many distinct tokens of one type at once (uploads): $5 is their array, each on every channel.
+_OPT_OUT_MANY = f"""
+WITH changed AS (
+    INSERT INTO opt_out_states AS state (organization_id, list_id, channel, token, token_type, opted_out, since, reason)
+    SELECT $1::uuid, $2::uuid, channel, token, $6::text, true, now(), $10::text
+    FROM unnest($5::text[]) AS token CROSS JOIN unnest($7::text[]) AS channel
+    ON CONFLICT (list_id, channel, token)
+    DO UPDATE SET opted_out = true, since = excluded.since, reason = excluded.reason
+    WHERE NOT state.opted_out
+    RETURNING state.token, state.channel
+)
+INSERT INTO opt_out_events (organization_id, list_id, account_id, scope, token, token_type, channel, action,
+                            source, reason, api_key_id, evidence)
+SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, changed.token, $6::text, changed.channel, $8::text, $9::text,
+       $10::text, $11::uuid, $12::jsonb
+FROM changed ORDER BY changed.token, changed.channel
+RETURNING {EVENT_COLUMNS}
+"""
 
 _CHECK = """
 SELECT token, since, reason FROM opt_out_states
@@ -122,6 +140,38 @@ class OptOutRepository:
             orjson.dumps(evidence).decode() if evidence else None,
         )
         return sorted((EventRecord(*row) for row in rows), key=lambda e: e.id)
+
+    async def opt_out_many(
+        self,
+        *,
+        organization_id: UUID,
+        list_id: UUID,
+        account_id: UUID,
+        scope: str,
+        tokens: list[str],
+        token_type: str,
+        channels: list[str],
+        source: str,
+        reason: str | None,
+        api_key_id: UUID | None,
+    ) -> list[EventRecord]:
+        """Opts distinct tokens out of every channel in one statement: the events of what changed."""
+        rows = await self.connection.fetch(
+            _OPT_OUT_MANY,
+            organization_id,
+            list_id,
+            account_id,
+            scope,
+            tokens,
+            token_type,
+            channels,
+            OptOutAction.OPT_OUT.value,
+            source,
+            reason,
+            api_key_id,
+            None,
+        )
+        return [EventRecord(*row) for row in rows]
 
     async def events_by_id(self, organization_id: UUID, ids: Sequence[int]) -> list[EventRecord]:
         return [EventRecord(*row) for row in await self.connection.fetch(_EVENTS_BY_ID, organization_id, list(ids))]

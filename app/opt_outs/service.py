@@ -157,6 +157,48 @@ class OptOutService:
                     await outbound_service.queue_confirmation(uow, account, token)
         return events
 
+    async def opt_out_many(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        account: AccountSettings,
+        tokens: list[str],
+        token_type: TokenType,
+        channels: list[Channel],
+        *,
+        source: OptOutSource,
+        reason: str | None,
+    ) -> list[EventRecord]:
+        """Normalised tokens of one type opted out of every channel at once (uploads, imports):
+        their events go to the history, the live feed and the webhooks like any other, and the
+        account's onOptOut applies; no confirmation is queued, as a list asked, not a person.
+        `account` as the caller has read it in this unit."""
+        actor.require(Role.WRITER, what="change opt-outs")
+        if account.organization_id != actor.organization_id or not actor.can_see_account(account.id):
+            account = await account_service.settings(uow, actor, account.id)
+        if reason is not None and len(reason) > MAX_REASON_LENGTH:
+            raise InvalidInput(
+                f"The reason is {len(reason)} characters long; at most {MAX_REASON_LENGTH} are allowed.", field="reason"
+            )
+        events = await OptOutRepository(uow.connection).opt_out_many(
+            organization_id=actor.organization_id,
+            list_id=account.list_id,
+            account_id=account.id,
+            scope=account.opt_out_scope,
+            tokens=list(dict.fromkeys(tokens)),
+            token_type=token_type.value,
+            channels=list(dict.fromkeys(channel.value for channel in channels)),
+            source=source.value,
+            reason=reason,
+            api_key_id=actor.key_id,
+        )
+        if events:
+            uow.events_written()
+            await webhook_service.enqueue(uow, account, events)
+            for token in dict.fromkeys(event.token for event in events):
+                await contact_service.apply_opt_out_effect(uow, account, token, token_type)
+        return events
+
     async def check(
         self, uow: UnitOfWork, actor: Actor, account_id: UUID, channel: Channel, raw_tokens: list[str]
     ) -> list[TokenStatus]:

@@ -1,0 +1,58 @@
+"""POST /imports/optouts: a file of numbers or e-mail addresses into an account's opt-out list
+(http-contract.md). A writer key, `accountId`, one `channel` or more, an optional `reason`,
+and, when they are not to be detected, `encoding` and `delimiter`. The body streams through in
+one transaction: a file that cannot be read, or a client gone midway, leaves nothing of it."""
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+
+from app import ids
+from app.accounts.service import account_service
+from app.auth.actor import Actor
+from app.bulk.optout_upload import OptOutUpload, UploadReport
+from app.bulk.reading import DelimitedReader
+from app.enums import Channel
+from app.errors import DomainError, InvalidInput, quoted
+from app.http.errors import error_response
+from app.http.inbound import credentials
+
+
+def _channels(request: Request) -> list[Channel]:
+    given = request.query_params.getlist("channel")
+    if not given:
+        raise InvalidInput("Name one channel or more: ?channel=SMS&channel=WHATSAPP.", field="channel")
+    try:
+        return [Channel(value) for value in given]
+    except ValueError:
+        bad = next(value for value in given if value not in Channel.__members__)
+        names = ", ".join(Channel)
+        raise InvalidInput(f"{quoted(bad)} is not a channel: {names}.", field="channel") from None
+
+
+async def _upload(request: Request, actor: Actor) -> UploadReport:
+    account_id = ids.decode("Account", request.query_params.get("accountId", ""), field="accountId")
+    channels = _channels(request)
+    reader = DelimitedReader(
+        encoding=request.query_params.get("encoding"), delimiter=request.query_params.get("delimiter")
+    )
+    async with request.state.units.write() as unit:
+        account = await account_service.settings(unit, actor, account_id)
+        upload = OptOutUpload(unit, actor, account, channels, request.query_params.get("reason") or None)
+        async for chunk in request.stream():
+            await upload.add(reader.feed(chunk))
+        await upload.add(reader.close())
+        return await upload.finish()
+
+
+async def import_opt_outs(request: Request) -> Response:
+    token = credentials(request.headers.get("authorization"))
+    actor = await request.state.api_keys.resolve(request.state.units, token) if token else None
+    if actor is None:
+        return error_response(401, "UNAUTHENTICATED", "A valid writer API key is required (Bearer, or Basic password).")
+    try:
+        report = await _upload(request, actor)
+    except DomainError as error:
+        return error_response(None, error.code, error.message, field=error.field)
+    except ClientDisconnect:
+        return Response(status_code=400)  # rolled back; nobody reads this
+    return JSONResponse(report.to_json())
