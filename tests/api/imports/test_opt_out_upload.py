@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.support.client import ApiClient
+from tests.support.feed import subscribed
 from tests.support.server import running_server
 from tests.support.tenants import Tenant
 
@@ -195,3 +196,20 @@ async def test_a_file_over_the_upload_limit_is_refused_as_soon_as_it_passes_it(
     assert response.json()["error"] == {"code": "BODY_TOO_LARGE", "message": "The request body exceeds 1048576 bytes."}
     assert sent < 32 * 1024 * 1024  # refused once past the limit, not read to its end
     assert await opted_out(tenant.api, tenant, account, ["+31611111111"]) == [False]
+
+
+async def test_uploaded_opt_outs_reach_the_live_feed_as_any_other(
+    tenant: Tenant, api: ApiClient, server_url: str
+) -> None:
+    account = await tenant.create_account()
+
+    async with subscribed(server_url, tenant.reader_key, {"accountIds": [account]}) as feed:
+        await upload(api, tenant.writer_key, account, b"+31611111111\n+31622222222\n", channel=["SMS", "VOICE"])
+        events = await feed.take(4)
+
+    assert sorted((event["token"], event["channel"], event["source"]) for event in events) == [
+        ("+31611111111", "SMS", "UPLOAD"),
+        ("+31611111111", "VOICE", "UPLOAD"),
+        ("+31622222222", "SMS", "UPLOAD"),
+        ("+31622222222", "VOICE", "UPLOAD"),
+    ]

@@ -95,6 +95,28 @@ async def test_an_opt_out_is_delivered_signed_with_the_event(
     assert delivery.headers["webhook-id"].startswith("msg_")
 
 
+async def test_uploaded_opt_outs_are_delivered_as_any_other(
+    tenant: Tenant, api_here: ApiClient, receiver: Receiver
+) -> None:
+    account = await tenant.create_account()
+    made = await endpoint_of(api_here, tenant, account, receiver, "/uploaded")
+
+    response = await api_here.http.post(
+        "/imports/optouts",
+        params={"accountId": account, "channel": "SMS"},
+        content=b"+31611111111\n+31622222222\n",
+        headers={"authorization": f"Bearer {tenant.writer_key}"},
+    )
+    deliveries = await receiver.wait_for_matching(to_path("/uploaded"), 2)
+
+    assert response.json()["optedOut"] == 2
+    payloads = [verified(made["secret"], delivery) for delivery in deliveries]
+    assert sorted((p["type"], p["data"]["token"], p["data"]["source"]) for p in payloads) == [
+        ("optout.created", "+31611111111", "UPLOAD"),
+        ("optout.created", "+31622222222", "UPLOAD"),
+    ]
+
+
 async def test_an_account_hears_the_changes_of_the_list_it_uses(
     tenant: Tenant, api_here: ApiClient, receiver: Receiver
 ) -> None:
