@@ -1,0 +1,83 @@
+"""A property-based fuzz test of POST /imports/optouts: whatever the file, its encoding, its
+delimiter and the parameters, the answer is a report or a clear 4xx, never a 5xx, and the server
+logs no traceback."""
+
+import asyncio
+import codecs
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.api.test_fuzz import _TRACEBACK, LogTail
+from tests.support.server import Server
+from tests.support.tenants import Tenant
+
+EXAMPLES = 120
+LINES = st.one_of(
+    st.sampled_from(["+31612345678", "0687654321", "ann@example.com", "phone,email", '"unclosed', "=cmd", ""]),
+    st.text(max_size=40),
+)
+FILES = st.one_of(
+    st.lists(LINES, max_size=30).map(lambda lines: "\n".join(lines).encode("utf-8", "surrogatepass")),
+    st.lists(LINES, max_size=30).map(lambda lines: "\r\n".join(lines).encode("utf-16", "surrogatepass")),
+    st.binary(max_size=5_000),
+    st.just(codecs.BOM_UTF8 + b"phone;email\n+31612345678;x@y.z\n\x00"),
+)
+PARAMETER = st.one_of(
+    st.none(), st.sampled_from(["SMS", "EMAIL", "utf-8", "latin-1", "tab", ";", "x"]), st.text(max_size=20)
+)
+
+
+def fuzz(server: Server, key: str, account: str) -> int:
+    log = LogTail(server.log)
+    answered = 0
+    with httpx.Client(base_url=server.url, timeout=30.0) as http:
+
+        @settings(
+            max_examples=EXAMPLES,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        @given(
+            body=FILES,
+            channels=st.lists(st.sampled_from(["SMS", "VOICE", "EMAIL", "sms", ""]), max_size=3),
+            encoding=PARAMETER,
+            delimiter=PARAMETER,
+            reason=PARAMETER,
+            account_id=st.sampled_from([account, "acc_" + "0" * 32, "nope"]),
+        )
+        def every_upload_gets_a_clear_answer(
+            body: bytes,
+            channels: list[str],
+            encoding: str | None,
+            delimiter: str | None,
+            reason: str | None,
+            account_id: str,
+        ) -> None:
+            nonlocal answered
+            params: dict[str, str | list[str]] = {"accountId": account_id, "channel": channels}
+            for name, value in (("encoding", encoding), ("delimiter", delimiter), ("reason", reason)):
+                if value is not None:
+                    params[name] = value
+            response = http.post(
+                "/imports/optouts", params=params, content=body, headers={"authorization": f"Bearer {key}"}
+            )
+            assert response.status_code in (200, 400, 404), (response.status_code, response.text[:500])
+            assert "error" in response.json() or "optedOut" in response.json()
+            written = log.read()
+            assert _TRACEBACK not in written, written[-3_000:]
+            answered += 1
+
+        every_upload_gets_a_clear_answer()
+    return answered
+
+
+async def test_hostile_uploads_get_clear_answers(server: Server, tenant: Tenant) -> None:
+    account = await tenant.create_account()
+
+    answered = await asyncio.to_thread(fuzz, server, tenant.writer_key, account)
+
+    assert answered >= EXAMPLES
