@@ -13,8 +13,8 @@ from app.bulk.optout_upload import OptOutUpload, UploadReport
 from app.bulk.reading import DelimitedReader
 from app.enums import Channel
 from app.errors import DomainError, InvalidInput, quoted
+from app.http.callers import caller, unauthenticated
 from app.http.errors import error_response
-from app.http.inbound import credentials
 
 
 def _channels(request: Request) -> list[Channel]:
@@ -45,10 +45,9 @@ async def _upload(request: Request, actor: Actor) -> UploadReport:
 
 
 async def import_opt_outs(request: Request) -> Response:
-    token = credentials(request.headers.get("authorization"))
-    actor = await request.state.api_keys.resolve(request.state.units, token) if token else None
+    actor = await caller(request)
     if actor is None:
-        return error_response(401, "UNAUTHENTICATED", "A valid writer API key is required (Bearer, or Basic password).")
+        return unauthenticated()
     try:
         report = await _upload(request, actor)
     except DomainError as error:

@@ -6,8 +6,6 @@ The body is JSON `{"accountId", "from", "to", "body", "messageId"?, "receivedAt"
 form-encoded `From`, `To`, `Body`, `MessageSid` common gateways post, with `accountId` in the
 query string. The answer says what the message did: `{"action", "reply", "needsReview"}`."""
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -17,28 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app import ids
-from app.auth import keys
 from app.errors import DomainError, InvalidInput, quoted
+from app.http.callers import caller, unauthenticated
 from app.http.errors import error_response
 from app.inbound.service import InboundSms, inbound_service
 
 FORM_FIELDS = {"From": "from", "To": "to", "Body": "body", "MessageSid": "messageId"}
 MAX_FORM_FIELDS = 50
-
-
-def credentials(authorization: str | None) -> str | None:
-    """The API key of a Bearer header, or the password of a Basic one."""
-    token = keys.bearer_token(authorization)
-    if token is not None or not authorization:
-        return token
-    scheme, _, encoded = authorization.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return decoded.partition(":")[2] or None
 
 
 def _fields(request: Request, body: bytes) -> dict[str, Any]:
@@ -94,10 +77,9 @@ def parse(request: Request, body: bytes) -> InboundSms:
 
 
 async def inbound_sms(request: Request) -> Response:
-    token = credentials(request.headers.get("authorization"))
-    actor = await request.state.api_keys.resolve(request.state.units, token) if token else None
+    actor = await caller(request)
     if actor is None:
-        return error_response(401, "UNAUTHENTICATED", "A valid writer API key is required (Bearer, or Basic password).")
+        return unauthenticated()
     try:
         sms = parse(request, await request.body())
         async with request.state.units.write() as unit:

@@ -6,10 +6,11 @@ import asyncio
 import codecs
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.api.test_fuzz import _TRACEBACK, LogTail
+from tests.support.fuzzing import server_fuzz
 from tests.support.server import Server
 from tests.support.tenants import Tenant
 
@@ -34,13 +35,7 @@ def fuzz(server: Server, key: str, account: str) -> int:
     answered = 0
     with httpx.Client(base_url=server.url, timeout=30.0) as http:
 
-        @settings(
-            max_examples=EXAMPLES,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        )
+        @server_fuzz(EXAMPLES)
         @given(
             body=FILES,
             channels=st.lists(st.sampled_from(["SMS", "VOICE", "EMAIL", "sms", ""]), max_size=3),

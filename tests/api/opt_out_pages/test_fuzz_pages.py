@@ -6,12 +6,13 @@ import asyncio
 from urllib.parse import quote, urlencode
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from app.links.codes import ALPHABET, LENGTH
 from tests.api.opt_out_pages.links import make_link, new_address
 from tests.api.test_fuzz import _TRACEBACK, LogTail
+from tests.support.fuzzing import server_fuzz
 from tests.support.server import Server
 from tests.support.tenants import Tenant
 
@@ -49,13 +50,7 @@ def fuzz(server: Server, real_code: str) -> int:
     answered = 0
     with httpx.Client(base_url=server.url, timeout=30.0) as http:
 
-        @settings(
-            max_examples=EXAMPLES,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-        )
+        @server_fuzz(EXAMPLES)
         @given(
             method=st.sampled_from(["GET", "POST"]),
             code=codes(real_code),
