@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -275,3 +276,49 @@ def test_every_worker_process_times_headers_out(database_url: str) -> None:
         finally:
             for connection in connections:
                 connection.close()
+
+
+def _account(server: Server, key: str) -> str:
+    created = httpx.post(
+        f"{server.url}/graphql",
+        json={"query": 'mutation { createAccount(name: "Uploads", defaultCountry: "NL") { account { id } } }'},
+        headers={"authorization": f"Bearer {key}"},
+    )
+    return str(created.json()["data"]["createAccount"]["account"]["id"])
+
+
+def test_an_upload_that_stalls_gets_a_408_and_keeps_nothing(limited_server: Server, key: str) -> None:
+    account = _account(limited_server, key)
+    path = f"/imports/optouts?accountId={account}&channel=SMS"
+    with open_connection(limited_server) as connection:
+        connection.sendall(head("POST", path, authorization=f"Bearer {key}", content_length="100000"))
+        connection.sendall(b"+31611111111\n")
+
+        response = parse(until_closed(connection))
+
+    assert response.status == 408
+    query = 'query($a: ID!) { checkOptOuts(accountId: $a, channel: SMS, tokens: ["+31611111111"]) { optedOut } }'
+    check = httpx.post(
+        f"{limited_server.url}/graphql",
+        json={"query": query, "variables": {"a": account}},
+        headers={"authorization": f"Bearer {key}"},
+    )
+    assert check.json()["data"]["checkOptOuts"] == [{"optedOut": False}]
+
+
+def test_an_upload_that_keeps_arriving_may_outlast_the_body_timeout(limited_server: Server, key: str) -> None:
+    account = _account(limited_server, key)
+    line = b"+31611111111\n"
+    drip = line * (10 * 1024 // len(line))  # 10 KiB every 0.1 s: 100 KiB/s, above the 64 KiB/s asked
+    drips = 15  # 1.5 s in all, three times the body timeout
+    path = f"/imports/optouts?accountId={account}&channel=SMS"
+    with open_connection(limited_server) as connection:
+        connection.sendall(head("POST", path, authorization=f"Bearer {key}", content_length=str(len(drip) * drips)))
+        for _ in range(drips):
+            connection.sendall(drip)
+            time.sleep(0.1)
+
+        response = read_response(connection)
+
+    assert response.status == 200, response.body
+    assert json.loads(response.body)["optedOut"] == 1
