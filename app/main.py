@@ -21,6 +21,7 @@ from app.http.imports import import_opt_outs
 from app.http.inbound import inbound_sms
 from app.http.limits import RequestLimits
 from app.http.opt_out_pages.routes import OptOutPages, not_a_code, style
+from app.http.scrub import scrub
 from app.log_privacy import keep_personal_data_out_of_logs
 from app.memory import collect_garbage_every, tune_garbage_collector
 from app.settings import Settings, get_settings
@@ -94,6 +95,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/inbound/sms", inbound_sms, methods=["POST"]),
             Route("/imports/optouts", import_opt_outs, methods=["POST"]),
+            Route("/scrub", scrub, methods=["POST"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/o/page.css", style, methods=["GET"]),

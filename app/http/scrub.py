@@ -1,0 +1,79 @@
+"""POST /scrub: a recipient file in, the same file out without its opted-out rows (`mode=remove`,
+the default) or with a column saying which they are (`mode=flag`) (http-contract.md). A key of
+any role, `accountId`, `channel`, and `column` when the header's phone or e-mail column is not
+to be found by its name; `encoding` and `delimiter` as for uploads. The counts go in the headers
+X-Stoplist-Kept, X-Stoplist-Suppressed and X-Stoplist-Invalid, so the file is scrubbed whole
+before it is sent: into a temporary file past a few megabytes, so memory stays flat."""
+
+import tempfile
+from collections.abc import AsyncIterator
+from typing import IO
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response, StreamingResponse
+
+from app import ids
+from app.auth.actor import Actor
+from app.bulk.reading import DelimitedReader
+from app.bulk.scrub import Mode, Scrubber, ScrubCounts
+from app.enums import Channel
+from app.errors import DomainError, InvalidInput, quoted
+from app.http.callers import caller, unauthenticated
+from app.http.errors import error_response
+
+IN_MEMORY_BYTES = 8 * 1024 * 1024
+CHUNK = 64 * 1024
+
+
+def _choice(request: Request, name: str, choices: type[Channel] | type[Mode], default: str | None) -> str:
+    value = request.query_params.get(name, default)
+    if value is None or value not in {choice.value for choice in choices}:
+        names = ", ".join(choice.value for choice in choices)
+        raise InvalidInput(f"{name} is {quoted(value or '')}; it must be one of {names}.", field=name)
+    return value
+
+
+async def _scrub(request: Request, actor: Actor, out: IO[bytes]) -> ScrubCounts:
+    account_id = ids.decode("Account", request.query_params.get("accountId", ""), field="accountId")
+    channel = Channel(_choice(request, "channel", Channel, None))
+    mode = Mode(_choice(request, "mode", Mode, Mode.REMOVE.value))
+    params = request.query_params
+    reader = DelimitedReader(encoding=params.get("encoding"), delimiter=params.get("delimiter"))
+    async with request.state.units.read() as unit:
+        scrubber = Scrubber(unit, actor, account_id, channel, mode, out, column=params.get("column"))
+        async for chunk in request.stream():
+            records = reader.feed(chunk)
+            await scrubber.add(records, reader.delimiter or ",")
+        records = reader.close()
+        await scrubber.add(records, reader.delimiter or ",")
+        return await scrubber.finish()
+
+
+async def _chunks(out: IO[bytes]) -> AsyncIterator[bytes]:
+    try:
+        out.seek(0)
+        while chunk := out.read(CHUNK):
+            yield chunk
+    finally:
+        out.close()
+
+
+async def scrub(request: Request) -> Response:
+    actor = await caller(request)
+    if actor is None:
+        return unauthenticated()
+    out = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)
+    try:
+        counts = await _scrub(request, actor, out)
+    except DomainError as error:
+        out.close()
+        return error_response(None, error.code, error.message, field=error.field)
+    except ClientDisconnect:
+        out.close()
+        return Response(status_code=400)
+    headers = {
+        "X-Stoplist-Kept": str(counts.kept),
+        "X-Stoplist-Suppressed": str(counts.suppressed),
+        "X-Stoplist-Invalid": str(counts.invalid),
+    }
+    return StreamingResponse(_chunks(out), media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,109 @@
+"""POST /scrub: a campaign file in, the same file out without (or flagging) its opted-out rows,
+with the counts in the headers."""
+
+import csv
+import io
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.client import ApiClient
+from tests.support.tenants import Tenant
+
+CAMPAIGN = (
+    "first_name;mobile;voucher\r\n"
+    "Ann;+31611111111;A-1\r\n"
+    "Bob;0622222222;B-2\r\n"
+    'Cleo;+31633333333;"C;3"\r\n'
+    "Dirk;not a number;D-4\r\n"
+)
+
+
+async def scrub(api: ApiClient, key: str, account: str, body: bytes, **params: Any) -> httpx.Response:
+    query = {"accountId": account, "channel": "SMS", **params}
+    return await api.http.post("/scrub", params=query, content=body, headers={"authorization": f"Bearer {key}"})
+
+
+def table(response: httpx.Response, delimiter: str = ";") -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.text, newline=""), delimiter=delimiter))
+
+
+@pytest.fixture
+async def account(tenant: Tenant) -> str:
+    account = await tenant.create_account()
+    await tenant.opt_out(account, "+31622222222", ["SMS"])
+    await tenant.opt_out(account, "+31633333333", ["WHATSAPP"])  # another channel: not suppressed here
+    return account
+
+
+async def test_opted_out_rows_are_removed_and_counted(tenant: Tenant, api: ApiClient, account: str) -> None:
+    response = await scrub(api, tenant.reader_key, account, CAMPAIGN.encode())
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert table(response) == [
+        ["first_name", "mobile", "voucher"],
+        ["Ann", "+31611111111", "A-1"],
+        ["Cleo", "+31633333333", "C;3"],
+        ["Dirk", "not a number", "D-4"],  # nothing to check it by: kept, and counted
+    ]
+    assert (
+        response.headers["x-stoplist-kept"],
+        response.headers["x-stoplist-suppressed"],
+        response.headers["x-stoplist-invalid"],
+    ) == ("2", "1", "1")
+
+
+async def test_flag_mode_keeps_every_row_and_says_which_are_opted_out(
+    tenant: Tenant, api: ApiClient, account: str
+) -> None:
+    response = await scrub(api, tenant.reader_key, account, CAMPAIGN.encode(), mode="flag")
+
+    assert [row[-1] for row in table(response)] == ["opted_out", "false", "true", "false", "invalid"]
+
+
+async def test_the_column_may_be_named_and_the_file_be_latin_1_with_commas(
+    tenant: Tenant, api: ApiClient, account: str
+) -> None:
+    body = "naam,telefoon\nZoë,+31622222222\nRenée,+31644444444\n".encode("latin-1")
+
+    response = await scrub(api, tenant.reader_key, account, body, column="Telefoon")
+
+    assert table(response, ",") == [["naam", "telefoon"], ["Renée", "+31644444444"]]
+
+
+async def test_a_file_without_a_column_to_check_is_refused(tenant: Tenant, api: ApiClient, account: str) -> None:
+    no_column = await scrub(api, tenant.reader_key, account, b"name,voucher\nAnn,A-1\n")
+    unknown = await scrub(api, tenant.reader_key, account, CAMPAIGN.encode(), column="phone")
+    empty = await scrub(api, tenant.reader_key, account, b"")
+    bad_mode = await scrub(api, tenant.reader_key, account, CAMPAIGN.encode(), mode="drop")
+
+    assert no_column.status_code == unknown.status_code == empty.status_code == bad_mode.status_code == 400
+    assert no_column.json()["error"]["message"].startswith("The header names no column to check")
+    assert unknown.json()["error"]["message"] == "The header has no column 'phone'."
+    assert bad_mode.json()["error"] == {
+        "code": "INVALID",
+        "message": 'mode is "drop"; it must be one of remove, flag.',
+        "field": "mode",
+    }
+
+
+async def test_a_file_of_many_batches_comes_back_whole_in_order(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account()
+    await tenant.opt_out(account, "+31610000007", ["SMS"])
+    rows = [["phone", "n"]] + [[f"+3161{number:07d}", str(number)] for number in range(12_000)]
+    body = "".join(",".join(row) + "\n" for row in rows).encode()
+
+    response = await scrub(api, tenant.reader_key, account, body)
+
+    assert table(response, ",") == [row for row in rows if row[0] != "+31610000007"]
+    assert response.headers["x-stoplist-suppressed"] == "1"
+
+
+async def test_another_organizations_account_is_not_found(
+    tenant: Tenant, other_tenant: Tenant, api: ApiClient, account: str
+) -> None:
+    response = await scrub(api, other_tenant.reader_key, account, CAMPAIGN.encode())
+
+    assert response.status_code == 404
