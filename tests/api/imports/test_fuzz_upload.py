@@ -1,6 +1,6 @@
-"""A property-based fuzz test of POST /imports/optouts: whatever the file, its encoding, its
-delimiter and the parameters, the answer is a report or a clear 4xx, never a 5xx, and the server
-logs no traceback."""
+"""A property-based fuzz test of the file routes, POST /imports/optouts and POST /scrub: whatever
+the file, its encoding, its delimiter and the parameters, the answer is a report (or the scrubbed
+file) or a clear 4xx, never a 5xx, and the server logs no traceback."""
 
 import asyncio
 import codecs
@@ -14,7 +14,7 @@ from tests.support.fuzzing import server_fuzz
 from tests.support.server import Server
 from tests.support.tenants import Tenant
 
-EXAMPLES = 120
+EXAMPLES = 200
 LINES = st.one_of(
     st.sampled_from(["+31612345678", "0687654321", "ann@example.com", "phone,email", '"unclosed', "=cmd", ""]),
     st.text(max_size=40),
@@ -43,6 +43,8 @@ def fuzz(server: Server, key: str, account: str) -> int:
             delimiter=PARAMETER,
             reason=PARAMETER,
             account_id=st.sampled_from([account, "acc_" + "0" * 32, "nope"]),
+            route=st.sampled_from(["/imports/optouts", "/scrub"]),
+            mode=st.sampled_from(["remove", "flag", "x"]),
         )
         def every_upload_gets_a_clear_answer(
             body: bytes,
@@ -51,17 +53,24 @@ def fuzz(server: Server, key: str, account: str) -> int:
             delimiter: str | None,
             reason: str | None,
             account_id: str,
+            route: str,
+            mode: str,
         ) -> None:
             nonlocal answered
             params: dict[str, str | list[str]] = {"accountId": account_id, "channel": channels}
+            if route == "/scrub":
+                params.update(mode=mode, channel=channels[:1])
             for name, value in (("encoding", encoding), ("delimiter", delimiter), ("reason", reason)):
                 if value is not None:
                     params[name] = value
-            response = http.post(
-                "/imports/optouts", params=params, content=body, headers={"authorization": f"Bearer {key}"}
-            )
+            response = http.post(route, params=params, content=body, headers={"authorization": f"Bearer {key}"})
             assert response.status_code in (200, 400, 404), (response.status_code, response.text[:500])
-            assert "error" in response.json() or "optedOut" in response.json()
+            if response.status_code != 200:
+                assert set(response.json()["error"]) >= {"code", "message"}
+            elif route == "/scrub":
+                assert response.headers["content-type"] == "text/csv; charset=utf-8"
+            else:
+                assert "optedOut" in response.json()
             written = log.read()
             assert _TRACEBACK not in written, written[-3_000:]
             answered += 1
