@@ -11,17 +11,17 @@ from app.db import raw
 from app.db.arrays import in_ids
 from app.enums import TokenType
 
-_DELETE_BY_TOKEN = {
-    column: f"DELETE FROM contacts WHERE organization_id = $1 AND account_id = $2 AND {column} = $3"
+_DELETE_BY_TOKENS = {
+    column: f"DELETE FROM contacts WHERE organization_id = $1 AND account_id = $2 AND {column} = ANY($3::text[])"
     for column in ("msisdn", "email")
 }
 
 
-async def delete_by_token(
-    connection: raw.Connection, organization_id: UUID, account_id: UUID, token: str, token_type: TokenType
+async def delete_by_tokens(
+    connection: raw.Connection, organization_id: UUID, account_id: UUID, tokens: list[str], token_type: TokenType
 ) -> None:
     column = "email" if token_type is TokenType.EMAIL else "msisdn"
-    await connection.execute(_DELETE_BY_TOKEN[column], organization_id, account_id, token)
+    await connection.execute(_DELETE_BY_TOKENS[column], organization_id, account_id, tokens)
 
 
 class ContactRepository:

@@ -88,14 +88,15 @@ class ContactService:
         return await ContactRepository(uow.session).ids_in_account(actor.organization_id, account_id, contact_ids)
 
     async def apply_opt_out_effect(
-        self, uow: UnitOfWork, account: AccountSettings, token: str, token_type: TokenType
+        self, uow: UnitOfWork, account: AccountSettings, tokens: list[str], token_type: TokenType
     ) -> None:
-        """What the account's `onOptOut` says an opt-out of this token does to its contacts."""
+        """What the account's `onOptOut` says an opt-out of these tokens does to its contacts."""
         effect = ContactOptOutEffect(account.on_opt_out)
+        organization_id = account.organization_id
         if effect is ContactOptOutEffect.REMOVE_FROM_GROUPS:
-            await group_service.remove_token_from_groups(uow, account.organization_id, account.id, token, token_type)
+            await group_service.remove_tokens_from_groups(uow, organization_id, account.id, tokens, token_type)
         elif effect is ContactOptOutEffect.DELETE_CONTACT:
-            await address_book.delete_by_token(uow.connection, account.organization_id, account.id, token, token_type)
+            await address_book.delete_by_tokens(uow.connection, organization_id, account.id, tokens, token_type)
 
 
 contact_service = ContactService()

@@ -23,19 +23,19 @@ _ADD_MEMBERS = text(
 
 # Memberships carry copies of their contact's tokens, so the account's memberships with a token
 # are found by those copies (indexed per group) within the account's groups.
-_REMOVE_TOKEN = {
+_REMOVE_TOKENS = {
     column: "DELETE FROM group_members AS member USING groups AS owner"
-    f" WHERE member.organization_id = $1 AND member.{column} = $3 AND owner.id = member.group_id"
+    f" WHERE member.organization_id = $1 AND member.{column} = ANY($3::text[]) AND owner.id = member.group_id"
     " AND owner.organization_id = $1 AND owner.account_id = $2"
     for column in ("msisdn", "email")
 }
 
 
-async def remove_token(
-    connection: raw.Connection, organization_id: UUID, account_id: UUID, token: str, token_type: TokenType
+async def remove_tokens(
+    connection: raw.Connection, organization_id: UUID, account_id: UUID, tokens: list[str], token_type: TokenType
 ) -> None:
     column = "email" if token_type is TokenType.EMAIL else "msisdn"
-    await connection.execute(_REMOVE_TOKEN[column], organization_id, account_id, token)
+    await connection.execute(_REMOVE_TOKENS[column], organization_id, account_id, tokens)
 
 
 class GroupRepository:

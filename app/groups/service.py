@@ -108,11 +108,11 @@ class GroupService:
         for group in groups:
             await repository.add_members(actor.organization_id, group.id, [contact_id])
 
-    async def remove_token_from_groups(
-        self, uow: UnitOfWork, organization_id: UUID, account_id: UUID, token: str, token_type: TokenType
+    async def remove_tokens_from_groups(
+        self, uow: UnitOfWork, organization_id: UUID, account_id: UUID, tokens: list[str], token_type: TokenType
     ) -> None:
-        """Takes every contact of the account with this token out of all its groups."""
-        await membership.remove_token(uow.connection, organization_id, account_id, token, token_type)
+        """Takes every contact of the account with one of these tokens out of all its groups."""
+        await membership.remove_tokens(uow.connection, organization_id, account_id, tokens, token_type)
 
 
 group_service = GroupService()

@@ -152,7 +152,7 @@ class OptOutService:
             uow.events_written()  # the live feed hears of them at commit, here and in other processes
             await webhook_service.enqueue(uow, account, events)
             if action is OptOutAction.OPT_OUT:
-                await contact_service.apply_opt_out_effect(uow, account, token, token_type)
+                await contact_service.apply_opt_out_effect(uow, account, [token], token_type)
                 if account.send_confirmation and command.source in CONFIRMED_SOURCES and token_type is TokenType.MSISDN:
                     await outbound_service.queue_confirmation(uow, account, token)
         return events
@@ -195,8 +195,8 @@ class OptOutService:
         if events:
             uow.events_written()
             await webhook_service.enqueue(uow, account, events)
-            for token in dict.fromkeys(event.token for event in events):
-                await contact_service.apply_opt_out_effect(uow, account, token, token_type)
+            changed = list(dict.fromkeys(event.token for event in events))
+            await contact_service.apply_opt_out_effect(uow, account, changed, token_type)
         return events
 
     async def check(

@@ -213,3 +213,45 @@ async def test_uploaded_opt_outs_reach_the_live_feed_as_any_other(
         ("+31622222222", "SMS", "UPLOAD"),
         ("+31622222222", "VOICE", "UPLOAD"),
     ]
+
+
+CONTACTS = "query($a: ID!) { contacts(accountId: $a) { totalCount edges { node { phoneNumber groups { id } } } } }"
+
+
+async def set_on_opt_out(api: ApiClient, tenant: Tenant, account: str, effect: str) -> None:
+    await api.graphql(
+        f"mutation($id: ID!) {{ updateAccount(id: $id, onOptOut: {effect}) {{ errors {{ code }} }} }}",
+        {"id": account},
+        key=tenant.admin_key,
+    )
+
+
+async def test_uploaded_opt_outs_take_their_contacts_out_of_groups(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account()
+    await set_on_opt_out(api, tenant, account, "REMOVE_FROM_GROUPS")
+    group = await tenant.create_group(account)
+    for phone in ("+31611111111", "+31622222222", "+31633333333"):
+        await tenant.create_contact(account, phone=phone, groups=[group])
+
+    await upload(api, tenant.writer_key, account, b"+31611111111\n+31622222222\n")
+
+    contacts = (await api.graphql(CONTACTS, {"a": account}, key=tenant.reader_key))["contacts"]["edges"]
+    assert sorted((c["node"]["phoneNumber"], len(c["node"]["groups"])) for c in contacts) == [
+        ("+31611111111", 0),
+        ("+31622222222", 0),
+        ("+31633333333", 1),
+    ]
+
+
+async def test_uploaded_opt_outs_delete_their_contacts_and_keep_the_history(tenant: Tenant, api: ApiClient) -> None:
+    account = await tenant.create_account()
+    await set_on_opt_out(api, tenant, account, "DELETE_CONTACT")
+    for phone in ("+31611111111", "+31622222222"):
+        await tenant.create_contact(account, phone=phone)
+
+    await upload(api, tenant.writer_key, account, b"+31611111111\n")
+
+    contacts = (await api.graphql(CONTACTS, {"a": account}, key=tenant.reader_key))["contacts"]
+    assert [edge["node"]["phoneNumber"] for edge in contacts["edges"]] == ["+31622222222"]
+    history = await api.graphql(HISTORY, {"a": account, "t": "+31611111111"}, key=tenant.reader_key)
+    assert [edge["node"]["source"] for edge in history["optOutHistory"]["edges"]] == ["UPLOAD"]
