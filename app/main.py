@@ -15,6 +15,7 @@ from app.auth.service import ApiKeyService
 from app.db.engine import build_engine
 from app.db.unit_of_work import UnitsOfWork, Wakeups
 from app.feed.hub import FeedHub
+from app.http.exports import export_opt_outs
 from app.http.graphiql.page import GraphiQLAssets
 from app.http.health import healthz
 from app.http.imports import import_opt_outs
@@ -96,6 +97,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             Route("/inbound/sms", inbound_sms, methods=["POST"]),
             Route("/imports/optouts", import_opt_outs, methods=["POST"]),
             Route("/scrub", scrub, methods=["POST"]),
+            Route("/exports/optouts", export_opt_outs, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/o/page.css", style, methods=["GET"]),

@@ -1,5 +1,6 @@
 import hashlib
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -309,21 +310,39 @@ class OptOutService:
             after=key,
             limit=size + 1,
         )
-        statuses = [
-            TokenStatus(
-                input=row["token"],
-                token=row["token"],
-                token_type=TokenType(row["token_type"]),
-                channel=Channel(row["channel"]),
-                opted_out=True,
-                since=row["since"],
-                reason=row["reason"],
-            )
-            for row in rows
-        ]
+        statuses = [_opted_out_status(row) for row in rows]
         return build_page(
             statuses, size, lambda s: encode_cursor("optouts", [s.token_type.value, s.channel.value, s.token])
         )
+
+    async def opted_out_batches(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        *,
+        account_id: UUID | None,
+        token_type: TokenType | None,
+        channel: Channel | None,
+        batch: int = 5_000,
+    ) -> AsyncIterator[list[TokenStatus]]:
+        """Every opted-out token of the list, in `opted_out_page`'s order, a batch at a time: for
+        exports of any size."""
+        list_id = await self._list_id(uow, actor, account_id)
+        repository = OptOutRepository(uow.connection)
+        after: tuple[str, str, str] | None = None
+        while True:
+            rows = await repository.opted_out_page(
+                list_id,
+                token_type=token_type.value if token_type else None,
+                channel=channel.value if channel else None,
+                after=after,
+                limit=batch,
+            )
+            if rows:
+                yield [_opted_out_status(row) for row in rows]
+            if len(rows) < batch:
+                return
+            after = (rows[-1]["token_type"], rows[-1]["channel"], rows[-1]["token"])
 
     async def count_opted_out(
         self,
@@ -368,6 +387,18 @@ class OptOutService:
 
     async def purge_idempotency_keys(self, uow: UnitOfWork) -> int:
         return await OptOutRepository(uow.connection).purge_idempotency_keys(older_than_hours=IDEMPOTENCY_KEY_HOURS)
+
+
+def _opted_out_status(row: Any) -> TokenStatus:
+    return TokenStatus(
+        input=row["token"],
+        token=row["token"],
+        token_type=TokenType(row["token_type"]),
+        channel=Channel(row["channel"]),
+        opted_out=True,
+        since=row["since"],
+        reason=row["reason"],
+    )
 
 
 opt_out_service = OptOutService()
