@@ -303,14 +303,7 @@ class OptOutService:
         size = page_size(first)
         key = decode_cursor("optouts", after, (one_of(TokenType), one_of(Channel), text))
         list_id = await self._list_id(uow, actor, account_id)
-        rows = await OptOutRepository(uow.connection).opted_out_page(
-            list_id,
-            token_type=token_type.value if token_type else None,
-            channel=channel.value if channel else None,
-            after=key,
-            limit=size + 1,
-        )
-        statuses = [_opted_out_status(row) for row in rows]
+        statuses = await _opted_out(uow, list_id, token_type, channel, after=key, limit=size + 1)
         return build_page(
             statuses, size, lambda s: encode_cursor("optouts", [s.token_type.value, s.channel.value, s.token])
         )
@@ -328,21 +321,15 @@ class OptOutService:
         """Every opted-out token of the list, in `opted_out_page`'s order, a batch at a time: for
         exports of any size."""
         list_id = await self._list_id(uow, actor, account_id)
-        repository = OptOutRepository(uow.connection)
         after: tuple[str, str, str] | None = None
         while True:
-            rows = await repository.opted_out_page(
-                list_id,
-                token_type=token_type.value if token_type else None,
-                channel=channel.value if channel else None,
-                after=after,
-                limit=batch,
-            )
-            if rows:
-                yield [_opted_out_status(row) for row in rows]
-            if len(rows) < batch:
+            statuses = await _opted_out(uow, list_id, token_type, channel, after=after, limit=batch)
+            if statuses:
+                yield statuses
+            if len(statuses) < batch:
                 return
-            after = (rows[-1]["token_type"], rows[-1]["channel"], rows[-1]["token"])
+            last = statuses[-1]
+            after = (last.token_type.value, last.channel.value, last.token)
 
     async def count_opted_out(
         self,
@@ -389,16 +376,35 @@ class OptOutService:
         return await OptOutRepository(uow.connection).purge_idempotency_keys(older_than_hours=IDEMPOTENCY_KEY_HOURS)
 
 
-def _opted_out_status(row: Any) -> TokenStatus:
-    return TokenStatus(
-        input=row["token"],
-        token=row["token"],
-        token_type=TokenType(row["token_type"]),
-        channel=Channel(row["channel"]),
-        opted_out=True,
-        since=row["since"],
-        reason=row["reason"],
+async def _opted_out(
+    uow: UnitOfWork,
+    list_id: UUID,
+    token_type: TokenType | None,
+    channel: Channel | None,
+    *,
+    after: tuple[str, str, str] | None,
+    limit: int,
+) -> list[TokenStatus]:
+    """A keyset page of the list's opted-out tokens, by (token type, channel, token)."""
+    rows = await OptOutRepository(uow.connection).opted_out_page(
+        list_id,
+        token_type=token_type.value if token_type else None,
+        channel=channel.value if channel else None,
+        after=after,
+        limit=limit,
     )
+    return [
+        TokenStatus(
+            input=row["token"],
+            token=row["token"],
+            token_type=TokenType(row["token_type"]),
+            channel=Channel(row["channel"]),
+            opted_out=True,
+            since=row["since"],
+            reason=row["reason"],
+        )
+        for row in rows
+    ]
 
 
 opt_out_service = OptOutService()
