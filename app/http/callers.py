@@ -33,5 +33,6 @@ async def caller(request: Request) -> Actor | None:
     return await request.state.api_keys.resolve(request.state.units, token) if token else None
 
 
-def unauthenticated() -> Response:
-    return error_response(401, "UNAUTHENTICATED", "A valid writer API key is required (Bearer, or Basic password).")
+def unauthenticated(wanted: str = "writer API key") -> Response:
+    """The 401 of a route; `wanted` says what key it takes."""
+    return error_response(401, "UNAUTHENTICATED", f"A valid {wanted} is required (Bearer, or Basic password).")

@@ -5,8 +5,6 @@
 batch of rows at a time: memory stays flat whatever the size."""
 
 from collections.abc import AsyncIterator
-from enum import Enum
-from typing import TypeVar
 from uuid import UUID
 
 from starlette.requests import Request
@@ -18,9 +16,10 @@ from app.auth.actor import Actor
 from app.bulk.writing import DelimitedWriter, NdjsonWriter
 from app.db.unit_of_work import UnitsOfWork
 from app.enums import Channel, TokenType
-from app.errors import DomainError, InvalidInput, quoted
+from app.errors import DomainError
 from app.http.callers import caller, unauthenticated
 from app.http.errors import error_response
+from app.http.params import one_of, required_one_of
 from app.opt_outs.service import opt_out_service
 
 OPT_OUT_COLUMNS = ["token", "tokenType", "channel", "since", "reason"]
@@ -29,25 +28,6 @@ FORMATS = {
     "tsv": ("text/tab-separated-values; charset=utf-8", "\t"),
     "ndjson": ("application/x-ndjson", None),
 }
-Choice = TypeVar("Choice", bound=Enum)
-
-
-def _optional(request: Request, name: str, choices: type[Choice]) -> Choice | None:
-    value = request.query_params.get(name)
-    if value is None:
-        return None
-    try:
-        return choices(value)
-    except ValueError:
-        names = ", ".join(str(choice.value) for choice in choices)
-        raise InvalidInput(f"{name} is {quoted(value)}; it must be one of {names}.", field=name) from None
-
-
-def _format(request: Request) -> str:
-    name = request.query_params.get("format", "csv")
-    if name not in FORMATS:
-        raise InvalidInput(f"format is {quoted(name)}; it must be one of {', '.join(FORMATS)}.", field="format")
-    return name
 
 
 async def _rows(
@@ -70,13 +50,15 @@ async def _rows(
 async def export_opt_outs(request: Request) -> Response:
     actor = await caller(request)
     if actor is None:
-        return unauthenticated()
+        return unauthenticated("API key")
     try:
         given = request.query_params.get("accountId")
         account_id = ids.decode("Account", given, field="accountId") if given is not None else None
-        token_type = _optional(request, "tokenType", TokenType)
-        channel = _optional(request, "channel", Channel)
-        name = _format(request)
+        given_type = one_of(request, "tokenType", TokenType)
+        token_type = TokenType(given_type) if given_type else None
+        given_channel = one_of(request, "channel", Channel)
+        channel = Channel(given_channel) if given_channel else None
+        name = required_one_of(request, "format", FORMATS, default="csv")
         if account_id is not None:  # refused before the answer starts, not midway through it
             async with request.state.units.read() as unit:
                 await account_service.settings(unit, actor, account_id)

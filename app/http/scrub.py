@@ -17,26 +17,19 @@ from app.auth.actor import Actor
 from app.bulk.reading import DelimitedReader
 from app.bulk.scrub import Mode, Scrubber, ScrubCounts
 from app.enums import Channel
-from app.errors import DomainError, InvalidInput, quoted
+from app.errors import DomainError
 from app.http.callers import caller, unauthenticated
 from app.http.errors import error_response
+from app.http.params import required_one_of
 
 IN_MEMORY_BYTES = 8 * 1024 * 1024
 CHUNK = 64 * 1024
 
 
-def _choice(request: Request, name: str, choices: type[Channel] | type[Mode], default: str | None) -> str:
-    value = request.query_params.get(name, default)
-    if value is None or value not in {choice.value for choice in choices}:
-        names = ", ".join(choice.value for choice in choices)
-        raise InvalidInput(f"{name} is {quoted(value or '')}; it must be one of {names}.", field=name)
-    return value
-
-
 async def _scrub(request: Request, actor: Actor, out: IO[bytes]) -> ScrubCounts:
     account_id = ids.decode("Account", request.query_params.get("accountId", ""), field="accountId")
-    channel = Channel(_choice(request, "channel", Channel, None))
-    mode = Mode(_choice(request, "mode", Mode, Mode.REMOVE.value))
+    channel = Channel(required_one_of(request, "channel", Channel))
+    mode = Mode(required_one_of(request, "mode", Mode, default=Mode.REMOVE))
     params = request.query_params
     reader = DelimitedReader(encoding=params.get("encoding"), delimiter=params.get("delimiter"))
     async with request.state.units.read() as unit:
@@ -61,7 +54,7 @@ async def _chunks(out: IO[bytes]) -> AsyncIterator[bytes]:
 async def scrub(request: Request) -> Response:
     actor = await caller(request)
     if actor is None:
-        return unauthenticated()
+        return unauthenticated("API key")
     out = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)
     try:
         counts = await _scrub(request, actor, out)

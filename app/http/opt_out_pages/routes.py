@@ -50,7 +50,7 @@ class OptOutPages:
         self.budget = AddressBudget(lookups_per_minute)
 
     async def page(self, request: Request) -> Response:
-        return await self._answer(request, lambda units, code: _read(units, code))
+        return await self._answer(request, _read)
 
     async def confirm(self, request: Request) -> Response:
         try:

@@ -107,3 +107,10 @@ async def test_another_organizations_account_is_not_found(
     response = await scrub(api, other_tenant.reader_key, account, CAMPAIGN.encode())
 
     assert response.status_code == 404
+
+
+async def test_a_keyless_scrub_is_told_any_key_will_do(api: ApiClient, account: str) -> None:
+    response = await api.http.post("/scrub", params={"accountId": account, "channel": "SMS"}, content=b"phone\n")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "A valid API key is required (Bearer, or Basic password)."
