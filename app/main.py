@@ -18,7 +18,7 @@ from app.feed.hub import FeedHub
 from app.http.exports import export_opt_outs
 from app.http.graphiql.page import GraphiQLAssets
 from app.http.health import healthz
-from app.http.imports import import_opt_outs
+from app.http.imports import import_contacts_route, import_opt_outs
 from app.http.inbound import inbound_sms
 from app.http.limits import RequestLimits
 from app.http.opt_out_pages.routes import OptOutPages, not_a_code, style
@@ -96,6 +96,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/inbound/sms", inbound_sms, methods=["POST"]),
             Route("/imports/optouts", import_opt_outs, methods=["POST"]),
+            Route("/imports/contacts", import_contacts_route, methods=["POST"]),
             Route("/scrub", scrub, methods=["POST"]),
             Route("/exports/optouts", export_opt_outs, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -14,6 +14,12 @@ from graphql_schema.opt_outs import OptOutStatus
 from graphql_schema.pagination import AFTER_DESCRIPTION, FIRST_DESCRIPTION, Connection, edges_of
 
 
+@strawberry.type(description="A value of a contact beyond its tokens and names, e.g. a column of an import.")
+class CustomField:
+    name: str
+    value: str
+
+
 @strawberry.type(description="An entry of an account's address book.")
 class Contact:
     id: strawberry.ID
@@ -22,6 +28,10 @@ class Contact:
     first_name: str | None
     last_name: str | None
     model: strawberry.Private[models.Contact]
+
+    @strawberry.field(description="Its custom fields, by name (an import keeps its extra columns here).")
+    def custom_fields(self) -> list[CustomField]:
+        return [CustomField(name=name, value=str(value)) for name, value in sorted(self.model.custom_fields.items())]
 
     @strawberry.field(description="Groups this contact belongs to.")
     async def groups(self, info: Info) -> list[Group]:

@@ -24,6 +24,74 @@ async def delete_by_tokens(
     await connection.execute(_DELETE_BY_TOKENS[column], organization_id, account_id, tokens)
 
 
+# Each (number, address) pair's existing contact in the account, if any: the oldest with the
+# number, else the oldest with the address; `created_now` when it was made in this very
+# transaction (its created_at is the transaction's now()), which for an import means by an
+# earlier row of the same file.
+_MATCHES = """
+SELECT pair.position, found.id, found.created_at = now() AS created_now
+FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS pair(msisdn, email, position)
+JOIN LATERAL (
+    (SELECT c.id, c.created_at FROM contacts AS c
+     WHERE c.organization_id = $1 AND c.account_id = $2 AND c.msisdn = pair.msisdn ORDER BY c.created_at, c.id LIMIT 1)
+    UNION ALL
+    (SELECT c.id, c.created_at FROM contacts AS c
+     WHERE c.organization_id = $1 AND c.account_id = $2 AND c.email = pair.email ORDER BY c.created_at, c.id LIMIT 1)
+    LIMIT 1
+) AS found ON true
+"""
+_CONTACT_COLUMNS = (
+    "id",
+    "organization_id",
+    "account_id",
+    "msisdn",
+    "email",
+    "first_name",
+    "last_name",
+    "custom_fields",
+)
+# What a file gives replaces what the contact had; what it leaves empty is kept.
+_UPDATE_MANY = """
+UPDATE contacts AS c SET
+    msisdn = coalesce(given.msisdn, c.msisdn), email = coalesce(given.email, c.email),
+    first_name = coalesce(given.first_name, c.first_name), last_name = coalesce(given.last_name, c.last_name),
+    custom_fields = c.custom_fields || given.custom_fields::jsonb
+FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+    AS given(id, msisdn, email, first_name, last_name, custom_fields)
+WHERE c.organization_id = $1 AND c.id = given.id
+"""
+
+# One row of contacts as written in bulk: id, msisdn, email, first_name, last_name, custom fields (JSON text).
+ContactValues = tuple[UUID, str | None, str | None, str | None, str | None, str]
+
+
+async def matches(
+    connection: raw.Connection, organization_id: UUID, account_id: UUID, pairs: Sequence[tuple[str | None, str | None]]
+) -> dict[int, tuple[UUID, bool]]:
+    """For each (msisdn, email) pair with an existing contact, by its index: that contact's id,
+    and whether it was made in this transaction."""
+    rows = await connection.fetch(
+        _MATCHES, organization_id, account_id, [msisdn for msisdn, _ in pairs], [email for _, email in pairs]
+    )
+    return {row["position"] - 1: (row["id"], row["created_now"]) for row in rows}
+
+
+async def copy_new(
+    connection: raw.Connection, organization_id: UUID, account_id: UUID, contacts: Sequence[ContactValues]
+) -> None:
+    """New contacts by COPY: the fastest way in, at millions of rows."""
+    await connection.copy_records_to_table(
+        "contacts",
+        records=[(values[0], organization_id, account_id, *values[1:]) for values in contacts],
+        columns=_CONTACT_COLUMNS,
+    )
+
+
+async def update_many(connection: raw.Connection, organization_id: UUID, contacts: Sequence[ContactValues]) -> None:
+    columns = list(zip(*contacts, strict=True))
+    await connection.execute(_UPDATE_MANY, organization_id, *(list(column) for column in columns))
+
+
 class ContactRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

@@ -6,7 +6,7 @@ from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.contacts import repository as address_book
-from app.contacts.repository import ContactRepository
+from app.contacts.repository import ContactRepository, ContactValues
 from app.db.unit_of_work import UnitOfWork
 from app.enums import ContactOptOutEffect, Role, TokenType
 from app.errors import InvalidInput, TooMany
@@ -86,6 +86,37 @@ class ContactService:
     ) -> set[UUID]:
         """Which of these ids are contacts of the account."""
         return await ContactRepository(uow.session).ids_in_account(actor.organization_id, account_id, contact_ids)
+
+    async def matches(
+        self, uow: UnitOfWork, account: AccountSettings, pairs: list[tuple[str | None, str | None]]
+    ) -> dict[int, tuple[UUID, bool]]:
+        """Bulk imports: for each (msisdn, email) pair of normalised tokens with a contact in the
+        account, by its index, that contact's id and whether this unit made it. `account` as the
+        caller has read it, through the actor, in this unit."""
+        return await address_book.matches(uow.connection, account.organization_id, account.id, pairs)
+
+    async def write_many(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        account: AccountSettings,
+        *,
+        new: list[ContactValues],
+        changed: list[ContactValues],
+        group: models.Group | None,
+    ) -> None:
+        """Bulk imports: adds `new` contacts and updates `changed` ones (their non-empty values
+        replace the stored ones, custom fields merged), all into `group` if one is given (already
+        checked: group_service.get_for_account)."""
+        actor.require(Role.WRITER)
+        if new:
+            await address_book.copy_new(uow.connection, account.organization_id, account.id, new)
+        if changed:
+            await address_book.update_many(uow.connection, account.organization_id, changed)
+        if group is not None:
+            await group_service.enrol_many(
+                uow, group, [(values[0], values[1], values[2]) for values in new], [values[0] for values in changed]
+            )
 
     async def apply_opt_out_effect(
         self, uow: UnitOfWork, account: AccountSettings, tokens: list[str], token_type: TokenType

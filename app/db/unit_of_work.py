@@ -34,6 +34,7 @@ class UnitOfWork:
         self.connection = connection  # the asyncpg driver, for the hot paths
         self._after_commit: list[Callable[[], None]] = []
         self._wakeups = wakeups
+        self.discarded = False
 
     @cached_property
     def session(self) -> AsyncSession:
@@ -43,6 +44,11 @@ class UnitOfWork:
     def after_commit(self, callback: Callable[[], None]) -> None:
         if callback not in self._after_commit:
             self._after_commit.append(callback)
+
+    def discard(self) -> None:
+        """A dry run: the block runs to its end, then everything it wrote is rolled back, with
+        no after-commit effect, as if it had raised."""
+        self.discarded = True
 
     def events_written(self) -> None:
         """Opt-out events were written: subscribers, here and in other processes, hear of them at commit."""
@@ -66,6 +72,10 @@ class UnitOfWork:
                 callback()
             except Exception:  # the commit stands; a wake-up is a hint, and its failure is logged
                 logger.exception("an after-commit callback failed")
+
+
+class _Discarded(Exception):
+    """Rolls a discarded unit's transaction back."""
 
 
 def _nothing() -> None:
@@ -96,6 +106,10 @@ class UnitsOfWork:
                 async with driver.transaction():
                     yield unit
                     await unit._flush()
+                    if unit.discarded:
+                        raise _Discarded
+            except _Discarded:
+                return
             except BaseException as error:
                 # A cancellation can land between BEGIN reaching the server and asyncpg taking the
                 # transaction as started: then nothing rolls it back, and the connection would go

@@ -37,6 +37,33 @@ async def remove_tokens(
     column = "email" if token_type is TokenType.EMAIL else "msisdn"
     await connection.execute(_REMOVE_TOKENS[column], organization_id, account_id, tokens)
 
+_ADD_MEMBERS_BY_ID = (
+    "INSERT INTO group_members (organization_id, group_id, contact_id, msisdn, email)"
+    " SELECT $1, $2, contact.id, contact.msisdn, contact.email FROM contacts AS contact"
+    " WHERE contact.organization_id = $1 AND contact.id = ANY($3::uuid[])"
+    " ON CONFLICT DO NOTHING"
+)
+
+
+async def copy_new_members(
+    connection: raw.Connection,
+    organization_id: UUID,
+    group_id: UUID,
+    members: Sequence[tuple[UUID, str | None, str | None]],
+) -> None:
+    """Contacts just made, with their tokens, into a group by COPY (bulk imports)."""
+    await connection.copy_records_to_table(
+        "group_members",
+        records=[(organization_id, group_id, *member) for member in members],
+        columns=("organization_id", "group_id", "contact_id", "msisdn", "email"),
+    )
+
+
+async def add_members_by_id(
+    connection: raw.Connection, organization_id: UUID, group_id: UUID, contact_ids: Sequence[UUID]
+) -> None:
+    await connection.execute(_ADD_MEMBERS_BY_ID, organization_id, group_id, list(contact_ids))
+
 
 class GroupRepository:
     def __init__(self, session: AsyncSession) -> None:

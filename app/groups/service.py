@@ -2,6 +2,7 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from app import models
+from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.db.unit_of_work import UnitOfWork
@@ -22,7 +23,13 @@ class GroupService:
         return group
 
     async def get_for_account(
-        self, uow: UnitOfWork, actor: Actor, account: models.Account, group_ids: Sequence[UUID], *, field: str
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        account: models.Account | AccountSettings,
+        group_ids: Sequence[UUID],
+        *,
+        field: str,
     ) -> list[models.Group]:
         """The account's groups with these ids, in the given order; any other id is NotFound."""
         found = {g.id: g for g in await GroupRepository(uow.session).get_many(actor.organization_id, group_ids)}
@@ -35,6 +42,14 @@ class GroupService:
                 )
             groups.append(group)
         return groups
+
+    async def get_in_account(
+        self, uow: UnitOfWork, actor: Actor, account: AccountSettings, group_id: UUID, *, field: str
+    ) -> models.Group:
+        group = await GroupRepository(uow.session).get(actor.organization_id, group_id)
+        if group is None or group.account_id != account.id:
+            raise NotFound(f'Group "{encode("Group", group_id)}" does not exist in this account.', field=field)
+        return group
 
     async def list_for_account(self, uow: UnitOfWork, actor: Actor, account_id: UUID) -> list[models.Group]:
         account = await account_service.get(uow, actor, account_id)
@@ -107,6 +122,20 @@ class GroupService:
         repository = GroupRepository(uow.session)
         for group in groups:
             await repository.add_members(actor.organization_id, group.id, [contact_id])
+
+    async def enrol_many(
+        self,
+        uow: UnitOfWork,
+        group: models.Group,
+        new: Sequence[tuple[UUID, str | None, str | None]],
+        existing: Sequence[UUID],
+    ) -> None:
+        """Adds contacts to a group already checked (get_for_account): `new`, made in this unit
+        (id, msisdn, email), by COPY; `existing` by id, unless they are members already."""
+        if new:
+            await membership.copy_new_members(uow.connection, group.organization_id, group.id, new)
+        if existing:
+            await membership.add_members_by_id(uow.connection, group.organization_id, group.id, existing)
 
     async def remove_tokens_from_groups(
         self, uow: UnitOfWork, organization_id: UUID, account_id: UUID, tokens: list[str], token_type: TokenType

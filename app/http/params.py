@@ -23,3 +23,16 @@ def required_one_of(request: Request, name: str, choices: Iterable[str], *, defa
     if value is None:
         raise InvalidInput(f'{name} is ""; it must be one of {", ".join(allowed)}.', field=name)
     return value
+
+
+def boolean(request: Request, name: str, *, default: bool = False) -> bool:
+    """`true`/`false` (or 1/0, yes/no); absent or empty, the default."""
+    value = request.query_params.get(name)
+    if value is None or value == "":
+        return default
+    spelt = value.strip().lower()
+    if spelt in ("true", "1", "yes"):
+        return True
+    if spelt in ("false", "0", "no"):
+        return False
+    raise InvalidInput(f"{name} is {quoted(value)}; it must be true or false.", field=name)

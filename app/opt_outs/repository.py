@@ -10,7 +10,7 @@ import asyncpg
 import orjson
 
 from app.db import raw
-from app.enums import OptOutAction
+from app.enums import Channel, OptOutAction, TokenType
 from app.opt_outs.cursor import EventPosition
 from app.opt_outs.records import EventRecord
 
@@ -68,6 +68,32 @@ SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, changed.token, $6::text, changed.
        $10::text, $11::uuid, $12::jsonb
 FROM changed ORDER BY changed.token, changed.channel
 RETURNING {EVENT_COLUMNS}
+"""
+
+# Opting back in every opted-out channel of many tokens of either type at once (an import that
+# resets opt-outs): $1 organization, $2 list, $3 account, $4 scope, $5 the tokens, $6 source,
+# $7 API key, $8 evidence; the type of each event is its state's.
+_OPT_IN_MANY = f"""
+WITH changed AS (
+    UPDATE opt_out_states AS state SET opted_out = false, since = now(), reason = NULL
+    WHERE state.list_id = $2::uuid AND state.token = ANY($5::text[]) AND state.opted_out
+    RETURNING state.token, state.token_type, state.channel
+)
+INSERT INTO opt_out_events (organization_id, list_id, account_id, scope, token, token_type, channel, action,
+                            source, reason, api_key_id, evidence)
+SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, changed.token, changed.token_type, changed.channel, 'OPT_IN',
+       $6::text, NULL, $7::uuid, $8::jsonb
+FROM changed ORDER BY changed.token, changed.channel
+RETURNING {EVENT_COLUMNS}
+"""
+# Which of these tokens are opted out of any channel of their type: $2 numbers, $3 addresses.
+_OPTED_OUT_ANYWHERE = f"""
+SELECT DISTINCT token FROM opt_out_states
+WHERE list_id = $1 AND opted_out AND (
+    (channel = ANY(ARRAY{[c.value for c in Channel if c.token_type is TokenType.MSISDN]}::text[])
+     AND token = ANY($2::text[]))
+    OR (channel = 'EMAIL' AND token = ANY($3::text[]))
+)
 """
 
 _CHECK = """
@@ -172,6 +198,35 @@ class OptOutRepository:
             None,
         )
         return [EventRecord(*row) for row in rows]
+
+    async def opt_in_many(
+        self,
+        *,
+        organization_id: UUID,
+        list_id: UUID,
+        account_id: UUID,
+        scope: str,
+        tokens: list[str],
+        source: str,
+        api_key_id: UUID | None,
+        evidence: dict[str, str] | None,
+    ) -> list[EventRecord]:
+        """Opts distinct tokens back into every channel they are opted out of, in one statement."""
+        rows = await self.connection.fetch(
+            _OPT_IN_MANY,
+            organization_id,
+            list_id,
+            account_id,
+            scope,
+            tokens,
+            source,
+            api_key_id,
+            orjson.dumps(evidence).decode() if evidence else None,
+        )
+        return [EventRecord(*row) for row in rows]
+
+    async def opted_out_anywhere(self, list_id: UUID, msisdns: list[str], emails: list[str]) -> set[str]:
+        return {row["token"] for row in await self.connection.fetch(_OPTED_OUT_ANYWHERE, list_id, msisdns, emails)}
 
     async def events_by_id(self, organization_id: UUID, ids: Sequence[int]) -> list[EventRecord]:
         return [EventRecord(*row) for row in await self.connection.fetch(_EVENTS_BY_ID, organization_id, list(ids))]

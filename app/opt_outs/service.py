@@ -200,6 +200,47 @@ class OptOutService:
             await contact_service.apply_opt_out_effect(uow, account, changed, token_type)
         return events
 
+    async def opt_in_many(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        account: AccountSettings,
+        tokens: list[str],
+        *,
+        source: OptOutSource,
+        evidence: Evidence,
+    ) -> list[EventRecord]:
+        """Normalised tokens of either type opted back into every channel they are opted out of
+        (an import that resets opt-outs, with its consent evidence kept on every event): on the
+        history, the live feed and the webhooks like any other opt-in. `account` as the caller
+        has read it in this unit."""
+        actor.require(Role.WRITER, what="change opt-outs")
+        if account.organization_id != actor.organization_id or not actor.can_see_account(account.id):
+            account = await account_service.settings(uow, actor, account.id)
+        events = await OptOutRepository(uow.connection).opt_in_many(
+            organization_id=actor.organization_id,
+            list_id=account.list_id,
+            account_id=account.id,
+            scope=account.opt_out_scope,
+            tokens=list(dict.fromkeys(tokens)),
+            source=source.value,
+            api_key_id=actor.key_id,
+            evidence=evidence.to_json(),
+        )
+        if events:
+            uow.events_written()
+            await webhook_service.enqueue(uow, account, events)
+        return events
+
+    async def opted_out_anywhere(
+        self, uow: UnitOfWork, account: AccountSettings, msisdns: list[str], emails: list[str]
+    ) -> set[str]:
+        """Which of these normalised tokens are opted out of any channel in the account's list.
+        `account` as the caller has read it, through the actor, in this unit."""
+        if not msisdns and not emails:
+            return set()
+        return await OptOutRepository(uow.connection).opted_out_anywhere(account.list_id, msisdns, emails)
+
     async def check(
         self, uow: UnitOfWork, actor: Actor, account_id: UUID, channel: Channel, raw_tokens: list[str]
     ) -> list[TokenStatus]:

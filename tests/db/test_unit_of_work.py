@@ -57,6 +57,22 @@ async def test_a_failed_unit_leaves_nothing_and_has_no_after_commit_effect(engin
     assert woken == []
 
 
+async def test_a_discarded_unit_runs_to_its_end_then_leaves_nothing(engine: AsyncEngine) -> None:
+    written = uuid.uuid4()
+    woken: list[str] = []
+    units = UnitsOfWork(engine, Wakeups(feed=lambda: woken.append("feed")))
+
+    async with units.write() as unit:
+        await unit.connection.execute("INSERT INTO organizations (id, name) VALUES ($1, 'Dry run')", written)
+        unit.events_written()
+        unit.discard()
+        seen = await unit.connection.fetchval("SELECT count(*) FROM organizations WHERE id = $1", written)
+
+    assert seen == 1  # the unit went on after discard(), seeing its own writes
+    assert await names(engine, written) == []
+    assert woken == []
+
+
 async def test_pending_orm_changes_are_flushed_at_the_end(engine: AsyncEngine) -> None:
     organization = uuid.uuid4()
 

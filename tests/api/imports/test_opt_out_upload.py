@@ -122,7 +122,9 @@ async def test_an_unreadable_file_leaves_nothing_even_after_whole_batches(tenant
     response = await upload(api, tenant.writer_key, account, good + b"+316\x0012\n")
 
     assert response.status_code == 400
-    assert response.json()["error"]["message"] == "Line 12001 holds a NUL character, which no field may hold."
+    assert response.json()["error"]["message"] == (
+        "Line 12001 holds a NUL character, which no field may hold. Nothing of the file was taken."
+    )
     assert await opted_out(api, tenant, account, ["+31610000000", "+31610011999"]) == [False, False]
 
 
