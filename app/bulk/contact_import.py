@@ -20,7 +20,7 @@ from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.bulk.optout_upload import EMAIL_COLUMNS, MAX_REPORTED_INVALID, PHONE_COLUMNS, InvalidLine
-from app.bulk.reading import DelimitedReader, Record, UnreadableFile
+from app.bulk.reading import DelimitedReader, Record, UnreadableFile, read_records
 from app.contacts.repository import ContactValues
 from app.contacts.service import contact_service
 from app.db.unit_of_work import UnitOfWork
@@ -293,9 +293,7 @@ async def import_contacts(
     if options.group_id is not None:
         group = await group_service.get_in_account(uow, actor, account, options.group_id, field="groupId")
     job = ContactImport(uow, actor, account, group, options)
-    async for chunk in chunks:
-        await job.add(reader.feed(chunk))
-    await job.add(reader.close())
+    await read_records(reader, chunks, job.add)
     report = await job.finish()
     if options.dry_run:
         uow.discard()

@@ -11,7 +11,7 @@ from app import tokens
 from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
-from app.bulk.reading import DelimitedReader, Record, UnreadableFile
+from app.bulk.reading import DelimitedReader, Record, UnreadableFile, read_records
 from app.db.unit_of_work import UnitOfWork
 from app.enums import Channel, OptOutSource, TokenType
 from app.errors import DomainError, InvalidToken, quoted
@@ -150,7 +150,5 @@ async def upload_opt_outs(
     """The whole upload, in `uow`: from the HTTP route and from the command line alike."""
     account = await account_service.settings(uow, actor, account_id)
     upload = OptOutUpload(uow, actor, account, channels, reason)
-    async for chunk in chunks:
-        await upload.add(reader.feed(chunk))
-    await upload.add(reader.close())
+    await read_records(reader, chunks, upload.add)
     return await upload.finish()

@@ -10,6 +10,7 @@ once it has been read whole, and so is a NUL character (PostgreSQL text cannot h
 import codecs
 import csv
 import re
+from collections.abc import AsyncIterable, Awaitable, Callable
 from dataclasses import dataclass
 
 from app.errors import InvalidInput, quoted
@@ -184,6 +185,15 @@ class DelimitedReader:
         if record.strip():  # blank lines are no records
             complete.append(record)
             starts.append(line)
+
+
+async def read_records(
+    reader: "DelimitedReader", chunks: AsyncIterable[bytes], take: Callable[[list[Record]], Awaitable[None]]
+) -> None:
+    """Every record of a streamed file, handed to `take` as each chunk completes some."""
+    async for chunk in chunks:
+        await take(reader.feed(chunk))
+    await take(reader.close())
 
 
 _FINAL_BREAK = re.compile(r"(?:\r\n|\r|\n)\Z")

@@ -15,7 +15,7 @@ from starlette.responses import Response, StreamingResponse
 from app import ids
 from app.auth.actor import Actor
 from app.bulk.reading import DelimitedReader
-from app.bulk.scrub import Mode, Scrubber, ScrubCounts
+from app.bulk.scrub import Mode, ScrubCounts, scrub_file
 from app.enums import Channel
 from app.errors import DomainError
 from app.http.callers import caller, unauthenticated
@@ -33,13 +33,9 @@ async def _scrub(request: Request, actor: Actor, out: IO[bytes]) -> ScrubCounts:
     params = request.query_params
     reader = DelimitedReader(encoding=params.get("encoding"), delimiter=params.get("delimiter"))
     async with request.state.units.read() as unit:
-        scrubber = Scrubber(unit, actor, account_id, channel, mode, out, column=params.get("column"))
-        async for chunk in request.stream():
-            records = reader.feed(chunk)
-            await scrubber.add(records, reader.delimiter or ",")
-        records = reader.close()
-        await scrubber.add(records, reader.delimiter or ",")
-        return await scrubber.finish()
+        return await scrub_file(
+            unit, actor, account_id, channel, mode, out, reader, request.stream(), column=params.get("column")
+        )
 
 
 async def _chunks(out: IO[bytes]) -> AsyncIterator[bytes]:

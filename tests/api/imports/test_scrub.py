@@ -73,6 +73,17 @@ async def test_the_column_may_be_named_and_the_file_be_latin_1_with_commas(
     assert table(response, ",") == [["naam", "telefoon"], ["Renée", "+31644444444"]]
 
 
+async def test_without_a_known_name_the_column_of_numbers_is_found_by_what_it_holds(
+    tenant: Tenant, api: ApiClient, account: str
+) -> None:
+    body = b"naam;nummer;notitie\nZoe;06 2222 2222;vip 1\nRenee;+31 6 4444 4444;call 2\n"
+
+    response = await scrub(api, tenant.reader_key, account, body)
+
+    assert response.status_code == 200, response.text
+    assert table(response, ";") == [["naam", "nummer", "notitie"], ["Renee", "+31 6 4444 4444", "call 2"]]
+
+
 async def test_a_file_without_a_column_to_check_is_refused(tenant: Tenant, api: ApiClient, account: str) -> None:
     no_column = await scrub(api, tenant.reader_key, account, b"name,voucher\nAnn,A-1\n")
     unknown = await scrub(api, tenant.reader_key, account, CAMPAIGN.encode(), column="phone")
@@ -80,8 +91,11 @@ async def test_a_file_without_a_column_to_check_is_refused(tenant: Tenant, api: 
     bad_mode = await scrub(api, tenant.reader_key, account, CAMPAIGN.encode(), mode="drop")
 
     assert no_column.status_code == unknown.status_code == empty.status_code == bad_mode.status_code == 400
-    assert no_column.json()["error"]["message"].startswith("The header names no column to check")
-    assert unknown.json()["error"]["message"] == "The header has no column 'phone'."
+    assert no_column.json()["error"]["message"].startswith(
+        "No column is named as one to check, and none holds phone numbers: name it with column= (one of name, voucher)"
+    )
+    assert unknown.json()["error"]["message"] == 'The header has no column "phone".'
+    assert unknown.json()["error"]["field"] == "column"
     assert bad_mode.json()["error"] == {
         "code": "INVALID",
         "message": 'mode is "drop"; it must be one of remove, flag.',
