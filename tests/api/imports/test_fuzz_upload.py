@@ -1,4 +1,4 @@
-"""A property-based fuzz test of the file routes, POST /imports/optouts and POST /scrub: whatever
+"""A property-based fuzz test of the file routes, POST /imports/optouts, /imports/contacts and /scrub: whatever
 the file, its encoding, its delimiter and the parameters, the answer is a report (or the scrubbed
 file) or a clear 4xx, never a 5xx, and the server logs no traceback."""
 
@@ -43,8 +43,11 @@ def fuzz(server: Server, key: str, account: str) -> int:
             delimiter=PARAMETER,
             reason=PARAMETER,
             account_id=st.sampled_from([account, "acc_" + "0" * 32, "nope"]),
-            route=st.sampled_from(["/imports/optouts", "/scrub"]),
+            route=st.sampled_from(["/imports/optouts", "/imports/contacts", "/scrub"]),
             mode=st.sampled_from(["remove", "flag", "x"]),
+            flags=st.dictionaries(
+                st.sampled_from(["resetOptOuts", "dryRun", "consentEvidence", "groupId"]), PARAMETER.filter(bool)
+            ),
         )
         def every_upload_gets_a_clear_answer(
             body: bytes,
@@ -55,11 +58,14 @@ def fuzz(server: Server, key: str, account: str) -> int:
             account_id: str,
             route: str,
             mode: str,
+            flags: dict[str, str],
         ) -> None:
             nonlocal answered
             params: dict[str, str | list[str]] = {"accountId": account_id, "channel": channels}
             if route == "/scrub":
                 params.update(mode=mode, channel=channels[:1])
+            if route == "/imports/contacts":
+                params.update(flags)
             for name, value in (("encoding", encoding), ("delimiter", delimiter), ("reason", reason)):
                 if value is not None:
                     params[name] = value
@@ -69,6 +75,8 @@ def fuzz(server: Server, key: str, account: str) -> int:
                 assert set(response.json()["error"]) >= {"code", "message"}
             elif route == "/scrub":
                 assert response.headers["content-type"] == "text/csv; charset=utf-8"
+            elif route == "/imports/contacts":
+                assert "skippedOptedOut" in response.json()
             else:
                 assert "optedOut" in response.json()
             written = log.read()
