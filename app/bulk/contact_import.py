@@ -19,6 +19,7 @@ from app import models, tokens
 from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
+from app.bulk.in_flight import BatchInFlight
 from app.bulk.optout_upload import EMAIL_COLUMNS, MAX_REPORTED_INVALID, PHONE_COLUMNS, InvalidLine
 from app.bulk.reading import DelimitedReader, Record, UnreadableFile, read_records
 from app.contacts.repository import ContactValues
@@ -133,29 +134,30 @@ class _Columns:
             raise UnreadableFile(
                 f"The header row has {len(self.custom)} custom columns; at most {MAX_CUSTOM_FIELDS} are allowed."
             )
+        self._positions = [self.known.get(name) for name in _NAMES]
 
     def row(self, record: Record, default_country: str | None) -> _Row:
         fields = record.fields
-        if len(fields) > self.width or (len(fields) == 1 and self.width > 1):
+        count = len(fields)
+        if count > self.width or (count == 1 and self.width > 1):
             raise InvalidInput(
-                f"The row has {len(fields)} field{'s' if len(fields) != 1 else ''} and the header {self.width}: "
+                f"The row has {count} field{'s' if count != 1 else ''} and the header {self.width}: "
                 "is it quoted right, and is its delimiter the header's?"
             )
-
-        def value(name: str) -> str:
-            index = self.known.get(name)
-            return fields[index].strip() if index is not None and index < len(fields) else ""
-
-        phone, email = value("phone"), value("email")
+        # Padded: a row may leave its last empty fields out.
+        padded = fields if count == self.width else [*fields, *[""] * (self.width - count)]
+        phone, email, first_name, last_name = (
+            padded[index].strip() if index is not None else "" for index in self._positions
+        )
         if not phone and not email:
             raise InvalidInput("The row has neither a phone number nor an e-mail address.")
-        custom = {name: text for index, name in self.custom if index < len(fields) and (text := fields[index].strip())}
+        custom = {name: text for index, name in self.custom if (text := padded[index].strip())}
         return _Row(
             line=record.line,
             msisdn=tokens.normalise_msisdn(phone, default_country, field="phone") if phone else None,
             email=tokens.normalise_email(email, field="email") if email else None,
-            first_name=_name(value("first_name"), "first_name"),
-            last_name=_name(value("last_name"), "last_name"),
+            first_name=_name(first_name, "first_name"),
+            last_name=_name(last_name, "last_name"),
             custom_fields=orjson.dumps(custom).decode() if custom else "{}",
         )
 
@@ -169,6 +171,8 @@ class _Columns:
 
 
 def _name(value: str, column: str) -> str | None:
+    if not value:
+        return None
     if len(value) > MAX_NAME_LENGTH:
         raise InvalidInput(f"{column} is {len(value)} characters long; at most {MAX_NAME_LENGTH} are allowed.")
     return value or None
@@ -188,6 +192,7 @@ class ContactImport:
         self._columns: _Columns | None = None
         self._pending: list[_Row] = []
         self._rows = 0
+        self._writes = BatchInFlight()
 
     async def add(self, records: list[Record]) -> None:
         for record in records:
@@ -200,24 +205,32 @@ class ContactImport:
             except DomainError as error:
                 self._invalid(record.line, self._columns.shown(record), error.message)
         if len(self._pending) >= BATCH:
-            await self._flush()
+            await self._submit()
 
     async def finish(self) -> ImportReport:
         if self._columns is None:
             raise UnreadableFile("The file is empty.")
         if not self._rows:
             raise UnreadableFile("The file has no rows below its header.")
-        await self._flush()
+        await self._submit()
+        await self._writes.drain()
         return self.report
+
+    async def abandon(self) -> None:
+        await self._writes.abandon()
+
+    async def _submit(self) -> None:
+        batch, self._pending = self._pending, []
+        if batch:
+            await self._writes.submit(self._write(batch))
 
     def _invalid(self, line: int, value: str, message: str) -> None:
         self.report.invalid_count += 1
         if len(self.report.invalid) < MAX_REPORTED_INVALID:
             self.report.invalid.append(InvalidLine(line, value[:200], message))
 
-    async def _flush(self) -> None:
-        rows = self._distinct(self._pending)
-        self._pending = []
+    async def _write(self, batch: list[_Row]) -> None:
+        rows = self._distinct(batch)
         if not rows:
             return
         opted_out = await opt_out_service.opted_out_anywhere(
@@ -293,8 +306,12 @@ async def import_contacts(
     if options.group_id is not None:
         group = await group_service.get_in_account(uow, actor, account, options.group_id, field="groupId")
     job = ContactImport(uow, actor, account, group, options)
-    await read_records(reader, chunks, job.add)
-    report = await job.finish()
+    try:
+        await read_records(reader, chunks, job.add)
+        report = await job.finish()
+    except BaseException:
+        await job.abandon()
+        raise
     if options.dry_run:
         uow.discard()
     return report

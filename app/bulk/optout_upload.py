@@ -11,6 +11,7 @@ from app import tokens
 from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
+from app.bulk.in_flight import BatchInFlight
 from app.bulk.reading import DelimitedReader, Record, UnreadableFile, read_records
 from app.db.unit_of_work import UnitOfWork
 from app.enums import Channel, OptOutSource, TokenType
@@ -60,6 +61,7 @@ class OptOutUpload:
         self.report = UploadReport()
         self._columns: list[int] | None = None  # of the tokens, once the first record has said
         self._pending: dict[TokenType, list[str]] = {token_type: [] for token_type in TokenType}
+        self._writes = BatchInFlight()
 
     async def add(self, records: list[Record]) -> None:
         for record in records:
@@ -72,12 +74,16 @@ class OptOutUpload:
                 self._take(record.line, record.fields[column] if column < len(record.fields) else "")
         for token_type, pending in self._pending.items():
             if len(pending) >= BATCH:
-                await self._flush(token_type)
+                await self._submit(token_type)
 
     async def finish(self) -> UploadReport:
         for token_type in TokenType:
-            await self._flush(token_type)
+            await self._submit(token_type)
+        await self._writes.drain()
         return self.report
+
+    async def abandon(self) -> None:
+        await self._writes.abandon()
 
     def _token_columns(self, header: list[str]) -> list[int]:
         """The columns to read, if `header` is a header (names one of the known columns): the
@@ -115,10 +121,12 @@ class OptOutUpload:
             return
         self._pending[token_type].append(token)
 
-    async def _flush(self, token_type: TokenType) -> None:
+    async def _submit(self, token_type: TokenType) -> None:
         batch, self._pending[token_type] = self._pending[token_type], []
-        if not batch:
-            return
+        if batch:
+            await self._writes.submit(self._write(token_type, batch))
+
+    async def _write(self, token_type: TokenType, batch: list[str]) -> None:
         events = await opt_out_service.opt_out_many(
             self.uow,
             self.actor,
@@ -150,5 +158,9 @@ async def upload_opt_outs(
     """The whole upload, in `uow`: from the HTTP route and from the command line alike."""
     account = await account_service.settings(uow, actor, account_id)
     upload = OptOutUpload(uow, actor, account, channels, reason)
-    await read_records(reader, chunks, upload.add)
-    return await upload.finish()
+    try:
+        await read_records(reader, chunks, upload.add)
+        return await upload.finish()
+    except BaseException:
+        await upload.abandon()
+        raise
