@@ -168,8 +168,9 @@ async def test_a_file_larger_than_a_request_body_is_taken(tenant: Tenant, api: A
     assert response.status_code == 200 and response.json()["optedOut"] == 1
 
 
+@pytest.mark.parametrize("route", ["/imports/optouts", "/imports/contacts"])
 async def test_a_file_over_the_upload_limit_is_refused_as_soon_as_it_passes_it(
-    tenant: Tenant, database_url: str
+    tenant: Tenant, database_url: str, route: str
 ) -> None:
     from tests.conftest import PEPPER
 
@@ -179,6 +180,7 @@ async def test_a_file_over_the_upload_limit_is_refused_as_soon_as_it_passes_it(
 
     def endless() -> Iterator[bytes]:
         nonlocal sent
+        yield b"phone\n"
         while sent < 64 * 1024 * 1024:
             sent += 65_533
             yield b"+31611111111\n" * 5_041
@@ -186,7 +188,7 @@ async def test_a_file_over_the_upload_limit_is_refused_as_soon_as_it_passes_it(
     def post() -> httpx.Response:
         with running_server(env) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             return http.post(
-                "/imports/optouts",
+                route,
                 params={"accountId": account, "channel": "SMS"},
                 content=endless(),
                 headers={"authorization": f"Bearer {tenant.writer_key}"},
@@ -198,6 +200,10 @@ async def test_a_file_over_the_upload_limit_is_refused_as_soon_as_it_passes_it(
     assert response.json()["error"] == {"code": "BODY_TOO_LARGE", "message": "The request body exceeds 1048576 bytes."}
     assert sent < 32 * 1024 * 1024  # refused once past the limit, not read to its end
     assert await opted_out(tenant.api, tenant, account, ["+31611111111"]) == [False]
+    contacts = await tenant.api.graphql(
+        "query($a: ID!) { contacts(accountId: $a) { totalCount } }", {"a": account}, key=tenant.reader_key
+    )
+    assert contacts["contacts"]["totalCount"] == 0
 
 
 async def test_uploaded_opt_outs_reach_the_live_feed_as_any_other(
