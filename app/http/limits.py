@@ -11,14 +11,16 @@ from app.http.errors import error_body
 # connection alive for the next request: closing it is the only way to stop reading.
 CLOSE = (b"connection", b"close")
 # An upload past the body timeout must keep arriving at this pace at least: a file of 1 GiB has
-# about 4.5 hours, a client that stalls is cut off (slowloris).
+# about 4.5 hours of waiting for it, a client that stalls is cut off (slowloris).
 UPLOAD_MIN_BYTES_PER_SECOND = 64 * 1024
 DISCARD_BYTES = 16 * 1024 * 1024
 
 
 class RequestLimits:
     """A body over `max_body_bytes` gets a 413 (before it is read, when its length is declared);
-    a body that has not fully arrived `body_timeout` seconds after the headers gets a 408. These,
+    a body whose client kept the app waiting for it more than `body_timeout` seconds in all gets a
+    408 (only the waiting counts: while the app works on what came, the server reads no more, and
+    the client cannot send it). These,
     and any other response sent before the body was read (a 401 to an upload), close the
     connection once the rest of the body is discarded, within bounds (`RequestBody.discard`).
     The headers are timed by the HTTP protocol (app/http/uvicorn_protocol.py)."""
@@ -49,9 +51,8 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        deadline = asyncio.get_running_loop().time() + self.body_timeout
         max_bytes, min_rate = self._limit(scope["path"])
-        body = RequestBody(scope, receive, max_bytes=max_bytes, deadline=deadline, min_rate=min_rate)
+        body = RequestBody(scope, receive, max_bytes=max_bytes, timeout=self.body_timeout, min_rate=min_rate)
         response_started = False
 
         async def send_then_close(message: Message) -> None:
@@ -90,15 +91,17 @@ class RequestLimits:
 
 
 class RequestBody:
-    """The body of one request, as the app receives it: at most `max_bytes`, by `deadline`."""
+    """The body of one request, as the app receives it: at most `max_bytes`, and no more than
+    `timeout` seconds spent waiting for it in all."""
 
     def __init__(
-        self, scope: Scope, receive: Receive, *, max_bytes: int, deadline: float, min_rate: float = 0.0
+        self, scope: Scope, receive: Receive, *, max_bytes: int, timeout: float, min_rate: float = 0.0
     ) -> None:
         self._receive = receive
         self.max_bytes = max_bytes
-        self._deadline = deadline
-        self.min_rate = min_rate  # bytes a second: each that arrive move the deadline out, if set
+        self.timeout = timeout
+        self.min_rate = min_rate  # bytes a second: each that arrive add to the time allowed, if set
+        self.waited = 0.0  # seconds spent waiting for the client: the app's own time is not its
         # After a refusal, what is still read and dropped so the client reads the answer: at most
         # as much again as the limit, and never more than DISCARD_BYTES (an upload's limit is large).
         self.discard_limit = max_bytes + min(max_bytes, DISCARD_BYTES)
@@ -112,16 +115,24 @@ class RequestBody:
         self.read = not chunked and not self.declared
         self.received = 0
 
-    @property
-    def deadline(self) -> float:
-        return self._deadline + (self.received / self.min_rate if self.min_rate else 0.0)
+    def _allowed(self) -> float:
+        """Seconds of waiting left to the client."""
+        return self.timeout + (self.received / self.min_rate if self.min_rate else 0.0) - self.waited
+
+    async def _wait(self) -> Message:
+        clock = asyncio.get_running_loop()
+        started = clock.time()
+        try:
+            async with asyncio.timeout(max(self._allowed(), 0.0)):
+                return await self._receive()
+        finally:
+            self.waited += clock.time() - started
 
     async def receive(self) -> Message:
         if self.read:
             return await self._receive()
         try:
-            async with asyncio.timeout_at(self.deadline):
-                message = await self._receive()
+            message = await self._wait()
         except TimeoutError:
             raise BodyTimeout from None
         self._count(message)
@@ -135,9 +146,8 @@ class RequestBody:
         and a client still sending (any asyncio one) then loses the answer before it reads it
         (RFC 9112, section 9.6). A client that sends more, or later, loses it."""
         with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout_at(self.deadline):
-                while not self.read and self.received <= self.discard_limit:
-                    self._count(await self._receive())
+            while not self.read and self.received <= self.discard_limit:
+                self._count(await self._wait())
 
     def _count(self, message: Message) -> None:
         if message["type"] == "http.request":

@@ -9,11 +9,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import asyncpg
 import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from app import ids
 from app.auth.service import ApiKeyService
 from app.db.unit_of_work import UnitsOfWork
 from app.organizations.service import organization_service
@@ -322,3 +324,42 @@ def test_an_upload_that_keeps_arriving_may_outlast_the_body_timeout(limited_serv
 
     assert response.status == 200, response.body
     assert json.loads(response.body)["optedOut"] == 1
+
+
+async def test_an_upload_the_server_is_slow_to_take_is_not_held_against_the_client(
+    limited_server: Server, key: str, database_url: str
+) -> None:
+    account = _account(limited_server, key)
+    body = b"".join(b"+3161%07d\n" % number for number in range(60_000))  # twelve batches
+    connection = await asyncpg.connect(database_url)
+    try:
+        owner = await connection.fetchrow(
+            "SELECT organization_id, list_id FROM accounts WHERE id = $1", ids.decode("Account", account, field="id")
+        )
+        # A row the first batch writes, held: its statement waits, and the server reads no more of
+        # the body meanwhile, for ten times the body timeout, though the client sent it all at once.
+        holding = connection.transaction()
+        await holding.start()
+        await connection.execute(
+            "INSERT INTO opt_out_states (organization_id, list_id, channel, token, token_type, opted_out, since)"
+            " VALUES ($1, $2, 'SMS', '+31610000000', 'MSISDN', false, now())",
+            *owner,
+        )
+        upload = asyncio.create_task(
+            asyncio.to_thread(
+                httpx.post,
+                f"{limited_server.url}/imports/optouts",
+                params={"accountId": account, "channel": "SMS"},
+                content=body,
+                headers={"authorization": f"Bearer {key}"},
+                timeout=60,
+            )
+        )
+        await asyncio.sleep(5)
+        await holding.rollback()
+        response = await upload
+    finally:
+        await connection.close()
+
+    assert response.status_code == 200, response.text
+    assert response.json()["optedOut"] == 60_000
