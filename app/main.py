@@ -15,7 +15,7 @@ from app.auth.service import ApiKeyService
 from app.db.engine import build_engine
 from app.db.unit_of_work import UnitsOfWork, Wakeups
 from app.feed.hub import FeedHub
-from app.http.exports import export_opt_outs
+from app.http.exports import export_audience, export_history, export_inbound, export_opt_outs
 from app.http.graphiql.page import GraphiQLAssets
 from app.http.health import healthz
 from app.http.imports import import_contacts_route, import_opt_outs
@@ -99,6 +99,9 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             Route("/imports/contacts", import_contacts_route, methods=["POST"]),
             Route("/scrub", scrub, methods=["POST"]),
             Route("/exports/optouts", export_opt_outs, methods=["GET"]),
+            Route("/exports/history", export_history, methods=["GET"]),
+            Route("/exports/audience", export_audience, methods=["GET"]),
+            Route("/exports/inbound", export_inbound, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/o/page.css", style, methods=["GET"]),

@@ -1,3 +1,4 @@
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -45,21 +46,28 @@ class PreparedAudience:
 
 class AudienceService:
     async def prepare(
-        self, uow: UnitOfWork, actor: Actor, query: AudienceQuery, *, first: int | None, after: str | None
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        query: AudienceQuery,
+        *,
+        first: int | None,
+        after: str | None,
+        field: str = "groupIds",
     ) -> PreparedAudience:
         """Checks everything up front, so a page and the counts can then be read independently
-        (and only when asked for)."""
+        (and only when asked for). `field`: what the caller calls the groups, for errors."""
         size = page_size(first)
         key = decode_cursor("audience", after, (text,))
         if not query.group_ids:
-            raise InvalidInput("Name at least one group.", field="groupIds")
+            raise InvalidInput("Name at least one group.", field=field)
         if len(query.group_ids) > MAX_GROUPS:
             raise TooMany(
-                f"{len(query.group_ids)} groups in one audience; at most {MAX_GROUPS} are allowed.", field="groupIds"
+                f"{len(query.group_ids)} groups in one audience; at most {MAX_GROUPS} are allowed.", field=field
             )
         account = await account_service.get(uow, actor, query.account_id)
         group_ids = list(dict.fromkeys(query.group_ids))
-        groups = await group_service.get_for_account(uow, actor, account, group_ids, field="groupIds")
+        groups = await group_service.get_for_account(uow, actor, account, group_ids, field=field)
         filtered = query.purpose is Purpose.PROMOTIONAL
         scope = AudienceScope(
             organization_id=actor.organization_id,
@@ -74,17 +82,33 @@ class AudienceService:
         return PreparedAudience(scope=scope, size=size, after=key[0] if key else "")
 
     async def page(self, uow: UnitOfWork, prepared: PreparedAudience) -> Page[AudienceMember]:
-        rows = await AudienceRepository(uow.connection).page(
-            prepared.scope, after=prepared.after, limit=prepared.size + 1
-        )
-        members = [
-            AudienceMember(contact_id=r["contact_id"], token=r["token"], via_bypass_group=r["via_bypass"]) for r in rows
-        ]
+        members = await _members(uow, prepared.scope, after=prepared.after, limit=prepared.size + 1)
         return build_page(members, prepared.size, lambda m: encode_cursor("audience", [m.token]))
+
+    async def batches(
+        self, uow: UnitOfWork, prepared: PreparedAudience, *, batch: int = 5_000
+    ) -> AsyncIterator[list[AudienceMember]]:
+        """The whole audience from the prepared cursor on, in `page`'s order, a batch at a time
+        (the page size aside): for exports of any size."""
+        after = prepared.after
+        while True:
+            members = await _members(uow, prepared.scope, after=after, limit=batch)
+            if members:
+                yield members
+            if len(members) < batch:
+                return
+            after = members[-1].token
 
     async def counts(self, uow: UnitOfWork, prepared: PreparedAudience) -> AudienceCounts:
         total, suppressed = await AudienceRepository(uow.connection).counts(prepared.scope)
         return AudienceCounts(total=total, suppressed=suppressed)
+
+
+async def _members(uow: UnitOfWork, scope: AudienceScope, *, after: str, limit: int) -> list[AudienceMember]:
+    rows = await AudienceRepository(uow.connection).page(scope, after=after, limit=limit)
+    return [
+        AudienceMember(contact_id=r["contact_id"], token=r["token"], via_bypass_group=r["via_bypass"]) for r in rows
+    ]
 
 
 audience_service = AudienceService()

@@ -1,4 +1,5 @@
-"""Writing rows of an export as they are read: CSV, TSV and NDJSON, a batch of rows at a time.
+"""Writing rows of an export as they are read: CSV, TSV and NDJSON, a batch of rows at a time
+(XLSX: app/bulk/xlsx.py). Every writer gives header(), rows(batch) and footer() as bytes.
 
 A spreadsheet runs a cell that begins with `=`, `+`, `-` or `@` as a formula (and a tab or a
 carriage return at the start hides one), so an exported value can carry a command to whoever
@@ -11,7 +12,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -19,6 +20,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 Cell = str | int | float | bool | datetime | None
+
+
+class RowWriter(Protocol):
+    def header(self) -> bytes: ...
+    def rows(self, rows: Sequence[Sequence[Cell]]) -> bytes: ...
+    def footer(self) -> bytes: ...
 
 
 def escape_cell(value: str) -> str:
@@ -51,6 +58,9 @@ class DelimitedWriter:
     def rows(self, rows: Sequence[Sequence[Cell]]) -> bytes:
         return self._flush([[_text(value) for value in row] for row in rows])
 
+    def footer(self) -> bytes:
+        return b""
+
     def _flush(self, rows: list[list[str]]) -> bytes:
         self._writer.writerows(rows)
         text = self._buffer.getvalue()
@@ -71,3 +81,6 @@ class NdjsonWriter:
     def rows(self, rows: Sequence[Sequence[Any]]) -> bytes:
         columns = self.columns
         return b"".join(orjson.dumps(dict(zip(columns, row, strict=True))) + b"\n" for row in rows)
+
+    def footer(self) -> bytes:
+        return b""

@@ -5,6 +5,7 @@ snapshot, so a reader knows it has considered everything up to there, matching o
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +26,7 @@ class FeedFilter:
     list_ids: Sequence[UUID] | None = None  # the opt-out lists whose changes are wanted
     channels: Sequence[str] | None = None
     token_types: Sequence[str] | None = None
+    occurred_since: datetime | None = None  # only events that occurred then or later (exports)
 
     def matches(self, event: EventRecord) -> bool:
         return (
@@ -32,6 +34,7 @@ class FeedFilter:
             and (self.list_ids is None or event.list_id in self.list_ids)
             and (self.channels is None or event.channel in self.channels)
             and (self.token_types is None or event.token_type in self.token_types)
+            and (self.occurred_since is None or event.occurred_at >= self.occurred_since)
         )
 
 
@@ -41,21 +44,27 @@ class FeedBatch:
     high_water: EventPosition  # every final event up to here was considered
 
 
-def _statement(feed_filter: FeedFilter) -> tuple[str, list[Any]]:
-    conditions = ["(xact_id, id) > ($1::xid8, $2::bigint)", f"xact_id < {_WATERMARK}"]
+def _conditions(feed_filter: FeedFilter) -> tuple[list[str], list[Any]]:
+    """The filter's conditions after the position $1, $2 (the limit is $3), and their parameters."""
+    conditions = ["(xact_id, id) > ($1::xid8, $2::bigint)"]
     params: list[Any] = []
-    for column, value, cast in (
-        ("organization_id", feed_filter.organization_id, "uuid"),
-        ("list_id", feed_filter.list_ids, "uuid[]"),
-        ("channel", feed_filter.channels, "text[]"),
-        ("token_type", feed_filter.token_types, "text[]"),
+    for column, operator, value, cast in (
+        ("organization_id", "=", feed_filter.organization_id, "uuid"),
+        ("list_id", "= ANY", feed_filter.list_ids, "uuid[]"),
+        ("channel", "= ANY", feed_filter.channels, "text[]"),
+        ("token_type", "= ANY", feed_filter.token_types, "text[]"),
+        ("occurred_at", ">=", feed_filter.occurred_since, "timestamptz"),
     ):
         if value is None:
             continue
         params.append(list(value) if isinstance(value, Sequence) and not isinstance(value, str) else value)
-        number = len(params) + 3
-        comparison = f"= ANY(${number}::{cast})" if cast.endswith("[]") else f"= ${number}::{cast}"
-        conditions.append(f"{column} {comparison}")
+        conditions.append(f"{column} {operator} (${len(params) + 3}::{cast})")
+    return conditions, params
+
+
+def _statement(feed_filter: FeedFilter) -> tuple[str, list[Any]]:
+    conditions, params = _conditions(feed_filter)
+    conditions.append(f"xact_id < {_WATERMARK}")
     # One statement, so one snapshot (and one round trip) for the batch and the high water: a
     # row per event, each with the high water; a single row of nulls but the high water if none.
     statement = (
@@ -65,6 +74,21 @@ def _statement(feed_filter: FeedFilter) -> tuple[str, list[Any]]:
         " LEFT JOIN high ON true LEFT JOIN batch ON true ORDER BY batch.xact_id, batch.id"
     )
     return statement, params
+
+
+async def read_committed_after(
+    connection: raw.Connection, feed_filter: FeedFilter, after: EventPosition, limit: int
+) -> list[EventRecord]:
+    """The next events in feed order, every committed one and not only those below the watermark
+    (exports): an export has no later in which to deliver an event held back behind a long
+    transaction still running (an import anywhere), so it would leave it out. Read a batch at a
+    time, this gives every event committed before the first read, each once and in order; of
+    those committed meanwhile, some."""
+    conditions, params = _conditions(feed_filter)
+    statement = (
+        f"SELECT {EVENT_COLUMNS} FROM opt_out_events WHERE {' AND '.join(conditions)} ORDER BY xact_id, id LIMIT $3"
+    )
+    return [EventRecord(*row) for row in await connection.fetch(statement, after.xact_id, after.id, limit, *params)]
 
 
 async def read_after(

@@ -37,6 +37,7 @@ async def remove_tokens(
     column = "email" if token_type is TokenType.EMAIL else "msisdn"
     await connection.execute(_REMOVE_TOKENS[column], organization_id, account_id, tokens)
 
+
 _ADD_MEMBERS_BY_ID = (
     "INSERT INTO group_members (organization_id, group_id, contact_id, msisdn, email)"
     " SELECT $1, $2, contact.id, contact.msisdn, contact.email FROM contacts AS contact"

@@ -4,6 +4,7 @@ reasonable person reads as "stop messaging me" opts out too (FCC 24-24, app/keyw
 one that is neither clearly that nor clearly not is flagged for review, and ordinary chat
 changes nothing. The message, what it did, the opt-out and its confirmation commit together."""
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
@@ -160,6 +161,33 @@ class InboundService:
             limit=size + 1,
         )
         return build_page(rows, size, lambda m: encode_cursor("inbound", [m.received_at.isoformat(), str(m.id)]))
+
+    async def batches(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        account_id: UUID,
+        *,
+        needs_review: bool | None,
+        since: datetime | None,
+        batch: int = 5_000,
+    ) -> AsyncIterator[list[InboundRecord]]:
+        """The messages of `page`, in its order (newest first), a batch at a time: for exports of
+        any size. With `since`, only those received then or later: the first ones, so the read
+        stops at the first older one."""
+        account = await account_service.settings(uow, actor, account_id)
+        repository = InboundRepository(uow.connection)
+        after: tuple[datetime, UUID] | None = None
+        while True:
+            rows = await repository.page(
+                actor.organization_id, account.id, needs_review=needs_review, after=after, limit=batch
+            )
+            recent = rows if since is None else [row for row in rows if row.received_at >= since]
+            if recent:
+                yield recent
+            if len(rows) < batch or len(recent) < len(rows):
+                return
+            after = (rows[-1].received_at, rows[-1].id)
 
     async def count(self, uow: UnitOfWork, actor: Actor, account_id: UUID, *, needs_review: bool | None) -> int:
         account = await account_service.settings(uow, actor, account_id)

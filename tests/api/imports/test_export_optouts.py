@@ -11,6 +11,8 @@ import orjson
 import pytest
 
 from tests.support.client import ApiClient
+from tests.support.exports import export as export_route
+from tests.support.exports import pages, upload_opt_outs
 from tests.support.tenants import Tenant
 
 PAGE = """query($a: ID!, $after: String) { optOuts(accountId: $a, first: 1000, after: $after) {
@@ -18,28 +20,15 @@ PAGE = """query($a: ID!, $after: String) { optOuts(accountId: $a, first: 1000, a
 
 
 async def export(api: ApiClient, key: str, **params: Any) -> httpx.Response:
-    return await api.http.get("/exports/optouts", params=params, headers={"authorization": f"Bearer {key}"})
+    return await export_route(api, key, "/exports/optouts", **params)
 
 
 async def graphql_rows(api: ApiClient, tenant: Tenant, account: str) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    after = None
-    while True:
-        page = (await api.graphql(PAGE, {"a": account, "after": after}, key=tenant.reader_key))["optOuts"]
-        rows += [edge["node"] for edge in page["edges"]]
-        if not page["pageInfo"]["hasNextPage"]:
-            return rows
-        after = page["pageInfo"]["endCursor"]
+    return await pages(api, tenant.reader_key, PAGE, {"a": account}, "optOuts")
 
 
 async def upload(api: ApiClient, tenant: Tenant, account: str, body: bytes, **params: Any) -> None:
-    response = await api.http.post(
-        "/imports/optouts",
-        params={"accountId": account, "channel": "SMS", **params},
-        content=body,
-        headers={"authorization": f"Bearer {tenant.writer_key}"},
-    )
-    assert response.status_code == 200, response.text
+    await upload_opt_outs(api, tenant.writer_key, account, body, **params)
 
 
 async def test_a_csv_export_is_row_for_row_the_graphql_list(tenant: Tenant, api: ApiClient) -> None:
