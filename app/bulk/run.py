@@ -16,7 +16,9 @@ from app.auth.actor import Actor
 from app.bulk import remote
 from app.bulk.commands import Target, contact_summary, opt_out_summary, print_report, route_params, target_of
 from app.bulk.contact_import import ImportOptions, import_contacts
+from app.bulk.exports import EXPORTS, export_bytes, writer_for
 from app.bulk.optout_upload import upload_opt_outs
+from app.bulk.params import GivenParams
 from app.bulk.progress import Progress
 from app.bulk.reading import DelimitedReader
 from app.bulk.scrub import Mode, scrub_file
@@ -178,5 +180,23 @@ def run_export(args: argparse.Namespace, in_unit: InUnit[None]) -> None:
                     out.write(chunk)
                     progress.advance(rows=chunk.count(b"\n"), bytes_read=len(chunk))
         else:
-            raise NotImplementedError  # database mode: next
+            in_unit(_export_work(args, _actor(target, Role.READER), out, progress))
         progress.done()
+
+
+def _export_work(
+    args: argparse.Namespace, actor: Actor, out: IO[bytes], progress: Progress
+) -> Callable[[UnitOfWork], Awaitable[None]]:
+    export = EXPORTS[args.kind](GivenParams(route_params(args)[2]), actor)
+
+    async def write(unit: UnitOfWork) -> None:
+        await export.check(unit)
+        chunks = export_bytes(unit, export, writer_for(export, args.format), on_rows=_counter(progress))
+        async for chunk in chunks:
+            out.write(chunk)
+
+    return write
+
+
+def _counter(progress: Progress) -> Callable[[int], None]:
+    return lambda rows: progress.advance(rows=rows, bytes_read=0)

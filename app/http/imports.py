@@ -14,12 +14,12 @@ from app import ids
 from app.auth.actor import Actor
 from app.bulk.contact_import import ImportOptions, ImportReport, import_contacts
 from app.bulk.optout_upload import UploadReport, upload_opt_outs
+from app.bulk.params import boolean
 from app.bulk.reading import DelimitedReader, UnreadableFile
 from app.enums import Channel
 from app.errors import DomainError, InvalidInput, quoted
 from app.http.callers import caller, unauthenticated
 from app.http.errors import error_response
-from app.http.params import boolean
 
 NOTHING_TAKEN = "Nothing of the file was taken."
 
@@ -62,9 +62,9 @@ async def _import(request: Request, actor: Actor) -> ImportReport:
     group = params.get("groupId")
     options = ImportOptions(
         group_id=ids.decode("Group", group, field="groupId") if group else None,
-        reset_opt_outs=boolean(request, "resetOptOuts"),
+        reset_opt_outs=boolean(params, "resetOptOuts"),
         consent_evidence=params.get("consentEvidence") or None,
-        dry_run=boolean(request, "dryRun"),
+        dry_run=boolean(params, "dryRun"),
     )
     reader = _reader(request)
     async with request.state.units.write() as unit:

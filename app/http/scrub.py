@@ -14,13 +14,13 @@ from starlette.responses import Response, StreamingResponse
 
 from app import ids
 from app.auth.actor import Actor
+from app.bulk.params import required_one_of
 from app.bulk.reading import DelimitedReader
 from app.bulk.scrub import Mode, ScrubCounts, scrub_file
 from app.enums import Channel
 from app.errors import DomainError
 from app.http.callers import caller, unauthenticated
 from app.http.errors import error_response
-from app.http.params import required_one_of
 
 IN_MEMORY_BYTES = 8 * 1024 * 1024
 CHUNK = 64 * 1024
@@ -28,8 +28,8 @@ CHUNK = 64 * 1024
 
 async def _scrub(request: Request, actor: Actor, out: IO[bytes]) -> ScrubCounts:
     account_id = ids.decode("Account", request.query_params.get("accountId", ""), field="accountId")
-    channel = Channel(required_one_of(request, "channel", Channel))
-    mode = Mode(required_one_of(request, "mode", Mode, default=Mode.REMOVE))
+    channel = Channel(required_one_of(request.query_params, "channel", Channel))
+    mode = Mode(required_one_of(request.query_params, "mode", Mode, default=Mode.REMOVE))
     params = request.query_params
     reader = DelimitedReader(encoding=params.get("encoding"), delimiter=params.get("delimiter"))
     async with request.state.units.read() as unit:

@@ -6,6 +6,7 @@ import io
 import json
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.cli.test_org_and_key import stoplist
@@ -127,3 +128,44 @@ async def test_server_mode_needs_a_key_and_a_reachable_server(database_url: str,
     assert no_key.returncode == unreachable.returncode == 2
     assert "--server needs an API key" in no_key.stderr
     assert "http://127.0.0.1:9 could not be reached" in unreachable.stderr
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_export_writes_the_routes_file_to_stdout_or_whole_to_output(
+    mode: str, database_url: str, server_url: str, api: ApiClient, tenant: Tenant, tmp_path: Path
+) -> None:
+    account = await tenant.create_account()
+    group = await tenant.create_group(account)
+    await tenant.create_contact(account, phone="+31611111111", groups=[group])
+    await tenant.create_contact(account, phone="+31622222222", groups=[group])
+    await tenant.opt_out(account, "+31622222222", ["SMS"], reason="=cmd")
+    target = where(mode, tenant, server_url, tenant.reader_key)
+    output = tmp_path / "audience.xlsx"
+
+    optouts = stoplist(database_url, "export", "optouts", "--account", account, *target)
+    history = stoplist(
+        database_url, "export", "history", "--account", account, "--since", "2000-01-01", "--format", "ndjson", *target
+    )
+    audience = stoplist(
+        database_url, "export", "audience", "--account", account, "--group", group, "--channel", "SMS",
+        "--format", "xlsx", "-o", str(output), *target,
+    )  # fmt: skip
+    missing_channel = stoplist(database_url, "export", "audience", "--account", account, "--group", group, *target)
+
+    assert optouts.returncode == 0, optouts.stderr
+    rows = list(csv.reader(io.StringIO(optouts.stdout)))
+    assert [row[:3] + row[4:] for row in rows] == [
+        ["token", "tokenType", "channel", "reason"],
+        ["+31622222222", "MSISDN", "SMS", "'=cmd"],
+    ]
+    assert [(event["token"], event["action"]) for event in map(json.loads, history.stdout.splitlines())] == [
+        ("+31622222222", "OPT_OUT")
+    ]
+    assert audience.returncode == 0, audience.stderr
+    sheet = openpyxl.load_workbook(output).worksheets[0]
+    assert [[cell.value for cell in row][1:] for row in sheet.iter_rows()] == [
+        ["token", "viaBypassGroup"],
+        ["+31611111111", False],
+    ]
+    assert missing_channel.returncode == 2
+    assert 'channel is ""' in missing_channel.stderr
