@@ -1,6 +1,7 @@
-"""A property-based fuzz test of the file routes, POST /imports/optouts, /imports/contacts and /scrub: whatever
-the file, its encoding, its delimiter and the parameters, the answer is a report (or the scrubbed
-file) or a clear 4xx, never a 5xx, and the server logs no traceback."""
+"""Property-based fuzz tests of the file routes, POST /imports/optouts, /imports/contacts and
+/scrub, and of the exports' parameters: whatever the file, its encoding, its delimiter and the
+parameters, the answer is a report (or the file) or a clear 4xx, never a 5xx, and the server logs
+no traceback."""
 
 import asyncio
 import codecs
@@ -91,5 +92,50 @@ async def test_hostile_uploads_get_clear_answers(server: Server, tenant: Tenant)
     account = await tenant.create_account()
 
     answered = await asyncio.to_thread(fuzz, server, tenant.writer_key, account)
+
+    assert answered >= EXAMPLES
+
+
+def fuzz_exports(server: Server, key: str, account: str, group: str) -> int:
+    log = LogTail(server.log)
+    answered = 0
+    with httpx.Client(base_url=server.url, timeout=30.0) as http:
+
+        @server_fuzz(EXAMPLES)
+        @given(
+            route=st.sampled_from(["optouts", "history", "audience", "inbound"]),
+            params=st.dictionaries(
+                st.sampled_from(
+                    ["accountId", "groupId", "channel", "tokenType", "purpose", "since", "needsReview", "format"]
+                ),
+                st.one_of(
+                    st.sampled_from(
+                        [account, group, "acc_" + "0" * 32, "SMS", "EMAIL", "MSISDN", "TRANSACTIONAL", "xlsx", "tsv"]
+                    ),
+                    st.sampled_from(["2026-12-01T00:00:00Z", "2026-13-01", "9999-12-31T23:59:59-14:00", "true"]),
+                    st.text(max_size=30),
+                ),
+            ),
+        )
+        def every_export_gets_a_clear_answer(route: str, params: dict[str, str]) -> None:
+            nonlocal answered
+            response = http.get(f"/exports/{route}", params=params, headers={"authorization": f"Bearer {key}"})
+            assert response.status_code in (200, 400, 404), (response.status_code, response.text[:500])
+            if response.status_code != 200:
+                assert set(response.json()["error"]) >= {"code", "message"}
+            written = log.read()
+            assert _TRACEBACK not in written, written[-3_000:]
+            answered += 1
+
+        every_export_gets_a_clear_answer()
+    return answered
+
+
+async def test_hostile_export_parameters_get_clear_answers(server: Server, tenant: Tenant) -> None:
+    account = await tenant.create_account()
+    group = await tenant.create_group(account)
+    await tenant.opt_out(account, "+31611111111", ["SMS"])
+
+    answered = await asyncio.to_thread(fuzz_exports, server, tenant.reader_key, account, group)
 
     assert answered >= EXAMPLES
