@@ -45,10 +45,15 @@ def _input(path: str) -> Iterator[BinaryIO]:
 
 @contextlib.contextmanager
 def _output(path: str | None) -> Iterator[IO[bytes]]:
-    """stdout, or a file that appears under its name only once it is whole."""
+    """stdout, or a file that appears under its name only once it is whole. A path that is no
+    regular file (/dev/null, a pipe) is written as it is: replacing it would replace the device."""
     if path is None or path == "-":
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
+        return
+    if os.path.exists(path) and not os.path.isfile(path):
+        with open(path, "wb") as device:
+            yield device
         return
     directory = os.path.dirname(os.path.abspath(path))
     with tempfile.NamedTemporaryFile(dir=directory, prefix=".stoplist-", delete=False) as part:

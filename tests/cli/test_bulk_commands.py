@@ -4,6 +4,9 @@ on the database for an operator (`--org`); the same reports, the same refusals."
 import csv
 import io
 import json
+import os
+import stat
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -169,3 +172,27 @@ async def test_export_writes_the_routes_file_to_stdout_or_whole_to_output(
     ]
     assert missing_channel.returncode == 2
     assert 'channel is ""' in missing_channel.stderr
+
+
+async def test_an_output_that_is_no_regular_file_is_written_not_replaced(
+    database_url: str, tenant: Tenant, tmp_path: Path
+) -> None:
+    account = await tenant.create_account()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+
+    def drain() -> None:
+        with open(fifo, "rb") as pipe:
+            received.append(pipe.read())
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    result = stoplist(
+        database_url, "export", "optouts", "--account", account, "--org", tenant.public_id, "-o", str(fifo)
+    )
+    reader.join(timeout=30)
+
+    assert result.returncode == 0, result.stderr
+    assert received == [b"token,tokenType,channel,since,reason\r\n"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the pipe, not a file put in its place
