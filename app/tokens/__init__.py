@@ -34,7 +34,7 @@ def normalise_msisdn(raw: str, default_country: str | None, *, field: str = "tok
 @lru_cache(maxsize=200_000)
 def _normalise_msisdn(raw: str, default_country: str | None) -> str:
     text = raw.strip()
-    fast = _plus_digits_e164(text)
+    fast = _fast_e164(text, default_country)
     if fast is not None:
         return fast
     if not text:
@@ -54,6 +54,10 @@ def _normalise_msisdn(raw: str, default_country: str | None) -> str:
 
 
 _PLUS_DIGITS = re.compile(r"\+[1-9][0-9]{2,16}")
+# A number as senders' files hold it: digits with spaces, hyphens, dots or parentheses between
+# them, and maybe a + first. Anything else (letters, an extension, a slash) takes the full parse.
+_WRITTEN = re.compile(r"\+?[0-9][0-9 .()\-]{1,40}")
+_SEPARATORS = re.compile(r"[ .()\-]")
 _STRIPPED_TOO_FAR = (
     phonenumberutil.ValidationResult.TOO_SHORT,
     phonenumberutil.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
@@ -62,11 +66,23 @@ _STRIPPED_TOO_FAR = (
 _POSSIBLE = (phonenumberutil.ValidationResult.IS_POSSIBLE, phonenumberutil.ValidationResult.IS_POSSIBLE_LOCAL_ONLY)
 
 
+def _fast_e164(text: str, default_country: str | None) -> str | None:
+    """The E.164 form of a number written as digits and separators, by the very steps
+    `phonenumbers.parse` takes for it, without its handling of free text, which costs most of a
+    send-time check or an import. None when the full parse must decide (including every error).
+    tests/unit/test_tokens.py proves it equal to the full parse for every country."""
+    if not _WRITTEN.fullmatch(text):
+        return None
+    digits = _SEPARATORS.sub("", text) if not text.isdigit() and not _PLUS_DIGITS.fullmatch(text) else text
+    if len(digits.lstrip("+")) < 3:  # phonenumbers' least viable number, but for two bare digits
+        return None
+    if digits.startswith("+"):
+        return _plus_digits_e164(digits)
+    return _national_e164(digits, default_country) if default_country else None
+
+
 def _plus_digits_e164(text: str) -> str | None:
-    """The E.164 form of "+<digits>" input by the very steps `phonenumbers.parse` takes for it
-    (country code, national prefix, length), without its handling of free text, which costs
-    most of a send-time check. None when the full parse must decide (including every error).
-    tests/unit/test_tokens.py proves it equal to the full parse for every country code."""
+    """"+<digits>": the country code, then the national number as for its country."""
     if not _PLUS_DIGITS.fullmatch(text):
         return None
     country_code, national = phonenumberutil._extract_country_code(text[1:])
@@ -74,16 +90,44 @@ def _plus_digits_e164(text: str) -> str | None:
         return None
     region = phonenumberutil.region_code_for_country_code(country_code)
     metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-    if metadata is None or len(national) < phonenumberutil._MIN_LENGTH_FOR_NSN:
+    if metadata is None:
+        return None
+    return _e164(country_code, national, metadata)
+
+
+def _national_e164(digits: str, default_country: str) -> str | None:
+    """National digits read in the account's country. A number that may hold an international
+    prefix (00...) or begin with the country's own code is left to the full parse, which weighs
+    those readings."""
+    metadata = PhoneMetadata.metadata_for_region(default_country)
+    if metadata is None or metadata.country_code is None or digits.startswith(str(metadata.country_code)):
+        return None
+    if metadata.international_prefix and _pattern(metadata.international_prefix).match(digits):
+        return None
+    return _e164(metadata.country_code, digits, metadata)
+
+
+def _e164(country_code: int, national: str, metadata: PhoneMetadata) -> str | None:
+    """The steps of `phonenumbers.parse` from the national number on: the national prefix
+    stripped unless that leaves too little, the lengths, and then `is_possible_number`, which
+    judges by the main country of the code."""
+    if len(national) < phonenumberutil._MIN_LENGTH_FOR_NSN:
         return None
     _, stripped, _ = phonenumberutil._maybe_strip_national_prefix_carrier_code(national, metadata)
     if phonenumberutil._test_number_length(stripped, metadata) not in _STRIPPED_TOO_FAR:
         national = stripped
     if not phonenumberutil._MIN_LENGTH_FOR_NSN <= len(national) <= phonenumberutil._MAX_LENGTH_FOR_NSN:
         return None
-    if phonenumberutil._test_number_length(national, metadata) not in _POSSIBLE:
+    region = phonenumberutil.region_code_for_country_code(country_code)
+    main = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if main is None or phonenumberutil._test_number_length(national, main) not in _POSSIBLE:
         return None
     return f"+{country_code}{national}"
+
+
+@lru_cache(maxsize=512)
+def _pattern(expression: str) -> "re.Pattern[str]":
+    return re.compile(expression)
 
 
 def normalise_email(raw: str, *, field: str = "token") -> str:

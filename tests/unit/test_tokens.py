@@ -1,3 +1,5 @@
+import random
+
 import phonenumbers
 import pytest
 from phonenumbers import phonenumberutil
@@ -74,11 +76,11 @@ def test_channels_must_match_the_token_type() -> None:
         )
 
 
-def _full_parse(raw: str) -> str | None:
+def _full_parse(raw: str, country: str | None = None) -> str | None:
     import phonenumbers
 
     try:
-        number = phonenumbers.parse(raw, None)
+        number = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(number):
@@ -106,6 +108,52 @@ def test_the_plus_digits_shortcut_equals_the_full_parse_for_every_country_code()
                 samples += 1
                 assert fast == _full_parse(raw), raw
     assert samples > 10_000
+
+
+def _written(rng: random.Random, digits: str) -> str:
+    """Digits as a file may hold them: separators here and there."""
+    out = digits[0]
+    for digit in digits[1:]:
+        out += rng.choice(["", "", "", " ", "-", ".", " (", ") "]) + digit
+    return out
+
+
+def test_the_written_number_shortcut_equals_the_full_parse_for_every_country() -> None:
+    import random
+
+    import phonenumbers
+
+    from app.tokens import _fast_e164
+
+    rng = random.Random(20261202)
+    national = plus = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        code = str(phonenumbers.country_code_for_region(region))
+        for _ in range(200):
+            # National and trunk prefixes, the international prefix and the country's own code
+            # are where the readings differ: over-sample them.
+            first = rng.choice(["0", "0", "00", "1", "8", "9", code, "011", ""])
+            digits = first + "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 13)))
+            raw = rng.choice([digits, _written(rng, digits)])
+            fast = _fast_e164(raw, region)
+            if fast is not None:
+                national += 1
+                assert fast == _full_parse(raw, region), (raw, region)
+            international = "+" + code + _written(rng, digits.lstrip("+"))
+            fast = _fast_e164(international, region)
+            if fast is not None:
+                plus += 1
+                assert fast == _full_parse(international, region), (international, region)
+    assert national > 5_000 and plus > 10_000
+
+
+def test_numbers_as_senders_write_them_take_the_shortcut() -> None:
+    from app.tokens import _fast_e164
+
+    written = ["0612345678", "06 1234 5678", "06-12345678", "+31 6 12345678", "+31 (0)6 1234 5678", "06.12.34.56.78"]
+    assert [_fast_e164(number, "NL") for number in written] == ["+31612345678"] * len(written)
+    assert _fast_e164("0031612345678", "NL") is None  # an international prefix: the full parse decides
+    assert _fast_e164("06 1234 5678 ext 12", "NL") is None
 
 
 @pytest.mark.parametrize(
