@@ -41,6 +41,13 @@ JOIN accounts AS account ON account.id = endpoint.account_id AND account.organiz
 CROSS JOIN unnest($3::bigint[], $4::text[], $5::jsonb[]) AS event (id, kind, payload)
 WHERE endpoint.organization_id = $1 AND endpoint.enabled AND account.list_id = $2
 """
+_ANY_ENDPOINT = """
+SELECT EXISTS (
+    SELECT 1 FROM webhook_endpoints AS endpoint
+    JOIN accounts AS account ON account.id = endpoint.account_id AND account.organization_id = $1
+    WHERE endpoint.organization_id = $1 AND endpoint.enabled AND account.list_id = $2
+)
+"""
 _ENQUEUE_ONE = (
     "INSERT INTO webhook_deliveries (id, organization_id, endpoint_id, kind, payload)"
     " VALUES (gen_random_uuid(), $1, $2, $3, $4::jsonb)"
@@ -180,6 +187,10 @@ class WebhookRepository:
             [kind for _, kind, _ in events],
             [orjson.dumps(payload).decode() for _, _, payload in events],
         )
+
+    async def any_enabled_endpoint(self, organization_id: UUID, list_id: UUID) -> bool:
+        found: bool = await self.connection.fetchval(_ANY_ENDPOINT, organization_id, list_id)
+        return found
 
     async def enqueue_one(
         self, organization_id: UUID, endpoint_id: UUID, kind: str, payload: dict[str, object]

@@ -18,6 +18,7 @@ from app.webhooks.signing import new_secret
 
 MAX_ENDPOINTS_PER_ACCOUNT = 20
 MAX_ATTEMPTS_LISTED = 100
+BULK_EVENTS = 100  # events at once from which a look for endpoints first is worth its round trip
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,17 @@ class WebhookService:
     async def enqueue(self, uow: UnitOfWork, account: AccountSettings, events: list[EventRecord]) -> None:
         """One delivery per event for each enabled endpoint of every account that uses the list the
         events changed, in the transaction that made them: delivered if and only if they commit."""
+        repository = WebhookRepository(uow.connection)
+        # A batch of an upload or import: its payloads are built (and parsed by the database) only
+        # when some endpoint will get them. One event goes in one statement either way.
+        if len(events) >= BULK_EVENTS and not await repository.any_enabled_endpoint(
+            account.organization_id, account.list_id
+        ):
+            return
         kinds_and_payloads = [
             (event.id, payloads.TYPES[event.action], payloads.event_payload(event)) for event in events
         ]
-        await WebhookRepository(uow.connection).enqueue_events(
-            account.organization_id, account.list_id, kinds_and_payloads
-        )
+        await repository.enqueue_events(account.organization_id, account.list_id, kinds_and_payloads)
         uow.outbox_written()
 
     async def _endpoint(self, uow: UnitOfWork, actor: Actor, endpoint_id: UUID) -> EndpointRecord:
