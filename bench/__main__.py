@@ -2,7 +2,8 @@
 API against the same answer computed by hand-written SQL. `./dev bench feed` measures the live
 opt-out feed instead (bench/feed), `./dev bench memory` the garbage collector's setting
 (bench/memory), `./dev bench inbound` inbound STOPs with their webhooks and confirmations
-(bench/inbound), `./dev bench sender` the sender tools (bench/sender). See docs/BENCHMARKS.md."""
+(bench/inbound), `./dev bench sender` the sender tools (bench/sender), `./dev bench bulk` the bulk
+imports, exports and scrub (bench/bulk). See docs/BENCHMARKS.md."""
 
 import argparse
 import asyncio
@@ -175,6 +176,11 @@ def main() -> None:
         from bench.sender.cli import main as sender
 
         sender(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["bulk"]:  # `./dev bench bulk ...`: uploads, imports, exports and the scrub at 1M rows
+        from bench.bulk.cli import main as bulk
+
+        bulk(sys.argv[2:])
         return
     args = _parser().parse_args()
     if args.contacts < 1_000:

@@ -27,11 +27,11 @@ async def delete_by_tokens(
 # Each (number, address) pair's existing contact in the account, if any: one with the number
 # (the first by id, the order of the account's token index), else one with the address;
 # `created_now` when it was made in this very transaction (its created_at is the transaction's
-# now()), which for an import means by an earlier row of the same file. The probes name the account and the token only, in the order of
-# the account's token index, so that they take it: given the organization, or asked for the
-# oldest, the planner, going by statistics of a table this very import is filling, may walk the
-# organization's (or the account's) index instead, reading every contact written so far for each
-# row. The organization is checked on what they find.
+# now()), which for an import means by an earlier row of the same file. The probes name the
+# account and the token only, in the order of the account's token index, so that they take it:
+# given the organization, or asked for the oldest, the planner, going by statistics of a table
+# this very import is filling, may walk the organization's (or the account's) index instead,
+# reading every contact written so far for each row. The organization is checked on what they find.
 _MATCHES = """
 SELECT pair.position, found.id, found.created_at = now() AS created_now
 FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS pair(msisdn, email, position)
