@@ -82,7 +82,7 @@ def _fast_e164(text: str, default_country: str | None) -> str | None:
 
 
 def _plus_digits_e164(text: str) -> str | None:
-    """"+<digits>": the country code, then the national number as for its country."""
+    """A number written "+<digits>": the country code, then the national number as for its country."""
     if not _PLUS_DIGITS.fullmatch(text):
         return None
     country_code, national = phonenumberutil._extract_country_code(text[1:])
