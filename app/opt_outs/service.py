@@ -174,9 +174,7 @@ class OptOutService:
         their events go to the history, the live feed and the webhooks like any other, and the
         account's onOptOut applies; no confirmation is queued, as a list asked, not a person.
         `account` as the caller has read it in this unit."""
-        actor.require(Role.WRITER, what="change opt-outs")
-        if account.organization_id != actor.organization_id or not actor.can_see_account(account.id):
-            account = await account_service.settings(uow, actor, account.id)
+        account = await self._writable(uow, actor, account)
         if reason is not None and len(reason) > MAX_REASON_LENGTH:
             raise InvalidInput(
                 f"The reason is {len(reason)} characters long; at most {MAX_REASON_LENGTH} are allowed.", field="reason"
@@ -214,9 +212,7 @@ class OptOutService:
         (an import that resets opt-outs, with its consent evidence kept on every event): on the
         history, the live feed and the webhooks like any other opt-in. `account` as the caller
         has read it in this unit."""
-        actor.require(Role.WRITER, what="change opt-outs")
-        if account.organization_id != actor.organization_id or not actor.can_see_account(account.id):
-            account = await account_service.settings(uow, actor, account.id)
+        account = await self._writable(uow, actor, account)
         events = await OptOutRepository(uow.connection).opt_in_many(
             organization_id=actor.organization_id,
             list_id=account.list_id,
@@ -240,6 +236,14 @@ class OptOutService:
         if not msisdns and not emails:
             return set()
         return await OptOutRepository(uow.connection).opted_out_anywhere(account.list_id, msisdns, emails)
+
+    async def _writable(self, uow: UnitOfWork, actor: Actor, account: AccountSettings) -> AccountSettings:
+        """The account of a bulk change as the caller read it, if the actor may change its list;
+        read again through the actor (answering as a missing one) if it is not the actor's."""
+        actor.require(Role.WRITER, what="change opt-outs")
+        if account.organization_id != actor.organization_id or not actor.can_see_account(account.id):
+            account = await account_service.settings(uow, actor, account.id)
+        return account
 
     async def check(
         self, uow: UnitOfWork, actor: Actor, account_id: UUID, channel: Channel, raw_tokens: list[str]
