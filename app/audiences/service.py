@@ -10,6 +10,7 @@ from app.enums import Channel, Purpose
 from app.errors import InvalidInput, TooMany
 from app.groups.service import group_service
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, page_size, text
+from app.read_ahead import keyset_batches
 
 MAX_GROUPS = 100
 
@@ -90,14 +91,12 @@ class AudienceService:
     ) -> AsyncIterator[list[AudienceMember]]:
         """The whole audience from the prepared cursor on, in `page`'s order, a batch at a time
         (the page size aside): for exports of any size."""
-        after = prepared.after
-        while True:
-            members = await _members(uow, prepared.scope, after=after, limit=batch)
-            if members:
-                yield members
-            if len(members) < batch:
-                return
-            after = members[-1].token
+
+        async def read(after: str, limit: int) -> list[AudienceMember]:
+            return await _members(uow, prepared.scope, after=after, limit=limit)
+
+        async for members in keyset_batches(uow, read, prepared.after, lambda member: member.token, batch):
+            yield members
 
     async def counts(self, uow: UnitOfWork, prepared: PreparedAudience) -> AudienceCounts:
         total, suppressed = await AudienceRepository(uow.connection).counts(prepared.scope)

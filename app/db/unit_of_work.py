@@ -20,6 +20,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
@@ -35,6 +36,7 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], None]] = []
         self._wakeups = wakeups
         self.discarded = False
+        self._reads_ahead: set[asyncio.Future[Any]] = set()
 
     @cached_property
     def session(self) -> AsyncSession:
@@ -44,6 +46,18 @@ class UnitOfWork:
     def after_commit(self, callback: Callable[[], None]) -> None:
         if callback not in self._after_commit:
             self._after_commit.append(callback)
+
+    def reading_ahead(self, read: "asyncio.Future[Any]") -> None:
+        """A statement started on this unit's connection that its caller may not wait for (a batch
+        read ahead, then not wanted): the unit waits for it to end before it gives the
+        connection back."""
+        self._reads_ahead.add(read)
+        read.add_done_callback(self._reads_ahead.discard)
+
+    async def _settle(self) -> None:
+        for read in list(self._reads_ahead):
+            with contextlib.suppress(BaseException):  # its result is not wanted, nor its error
+                await read
 
     def discard(self) -> None:
         """A dry run: the block runs to its end, then everything it wrote is rolled back, with
@@ -130,6 +144,7 @@ class UnitsOfWork:
             try:
                 yield unit
             finally:
+                await unit._settle()
                 await unit._close()
 
     @contextlib.asynccontextmanager

@@ -19,6 +19,7 @@ from app.opt_outs.records import EventRecord, Evidence
 from app.opt_outs.repository import OptOutRepository
 from app.outbound.service import outbound_service
 from app.pagination import Page, build_page, decode_cursor, encode_cursor, one_of, page_size, text
+from app.read_ahead import keyset_batches
 from app.webhooks.service import webhook_service
 
 MAX_CHECK_TOKENS = 10_000
@@ -366,15 +367,15 @@ class OptOutService:
         """Every opted-out token of the list, in `opted_out_page`'s order, a batch at a time: for
         exports of any size."""
         list_id = await self._list_id(uow, actor, account_id)
-        after: tuple[str, str, str] | None = None
-        while True:
-            statuses = await _opted_out(uow, list_id, token_type, channel, after=after, limit=batch)
-            if statuses:
-                yield statuses
-            if len(statuses) < batch:
-                return
-            last = statuses[-1]
-            after = (last.token_type.value, last.channel.value, last.token)
+
+        async def read(after: tuple[str, str, str] | None, limit: int) -> list[TokenStatus]:
+            return await _opted_out(uow, list_id, token_type, channel, after=after, limit=limit)
+
+        def key(status: TokenStatus) -> tuple[str, str, str] | None:
+            return (status.token_type.value, status.channel.value, status.token)
+
+        async for statuses in keyset_batches(uow, read, None, key, batch):
+            yield statuses
 
     async def count_opted_out(
         self,
