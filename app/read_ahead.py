@@ -25,7 +25,7 @@ async def keyset_batches(
 
     def ahead(after: Key) -> "asyncio.Future[list[Row]]":
         future = asyncio.ensure_future(read(after, batch))
-        uow.reading_ahead(future)
+        uow.running(future)
         return future
 
     pending = ahead(start)

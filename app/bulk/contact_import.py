@@ -192,7 +192,7 @@ class ContactImport:
         self._columns: _Columns | None = None
         self._pending: list[_Row] = []
         self._rows = 0
-        self._writes = BatchInFlight()
+        self._writes = BatchInFlight(uow.running)
 
     async def add(self, records: list[Record]) -> None:
         for record in records:
@@ -215,9 +215,6 @@ class ContactImport:
         await self._submit()
         await self._writes.drain()
         return self.report
-
-    async def abandon(self) -> None:
-        await self._writes.abandon()
 
     async def _submit(self) -> None:
         batch, self._pending = self._pending, []
@@ -306,12 +303,8 @@ async def import_contacts(
     if options.group_id is not None:
         group = await group_service.get_in_account(uow, actor, account, options.group_id, field="groupId")
     job = ContactImport(uow, actor, account, group, options)
-    try:
-        await read_records(reader, chunks, job.add)
-        report = await job.finish()
-    except BaseException:
-        await job.abandon()
-        raise
+    await read_records(reader, chunks, job.add)
+    report = await job.finish()
     if options.dry_run:
         uow.discard()
     return report

@@ -61,7 +61,7 @@ class OptOutUpload:
         self.report = UploadReport()
         self._columns: list[int] | None = None  # of the tokens, once the first record has said
         self._pending: dict[TokenType, list[str]] = {token_type: [] for token_type in TokenType}
-        self._writes = BatchInFlight()
+        self._writes = BatchInFlight(uow.running)
 
     async def add(self, records: list[Record]) -> None:
         for record in records:
@@ -81,9 +81,6 @@ class OptOutUpload:
             await self._submit(token_type)
         await self._writes.drain()
         return self.report
-
-    async def abandon(self) -> None:
-        await self._writes.abandon()
 
     def _token_columns(self, header: list[str]) -> list[int]:
         """The columns to read, if `header` is a header (names one of the known columns): the
@@ -158,9 +155,5 @@ async def upload_opt_outs(
     """The whole upload, in `uow`: from the HTTP route and from the command line alike."""
     account = await account_service.settings(uow, actor, account_id)
     upload = OptOutUpload(uow, actor, account, channels, reason)
-    try:
-        await read_records(reader, chunks, upload.add)
-        return await upload.finish()
-    except BaseException:
-        await upload.abandon()
-        raise
+    await read_records(reader, chunks, upload.add)
+    return await upload.finish()

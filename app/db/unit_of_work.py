@@ -36,7 +36,7 @@ class UnitOfWork:
         self._after_commit: list[Callable[[], None]] = []
         self._wakeups = wakeups
         self.discarded = False
-        self._reads_ahead: set[asyncio.Future[Any]] = set()
+        self._running: set[asyncio.Future[Any]] = set()
 
     @cached_property
     def session(self) -> AsyncSession:
@@ -47,17 +47,17 @@ class UnitOfWork:
         if callback not in self._after_commit:
             self._after_commit.append(callback)
 
-    def reading_ahead(self, read: "asyncio.Future[Any]") -> None:
-        """A statement started on this unit's connection that its caller may not wait for (a batch
-        read ahead, then not wanted): the unit waits for it to end before it gives the
-        connection back."""
-        self._reads_ahead.add(read)
-        read.add_done_callback(self._reads_ahead.discard)
+    def running(self, statement: "asyncio.Future[Any]") -> None:
+        """Work started on this unit's connection that its caller may not wait for (a batch read
+        ahead, or written, when the caller fails or leaves): the unit waits for it to end before
+        it rolls back or gives the connection back."""
+        self._running.add(statement)
+        statement.add_done_callback(self._running.discard)
 
     async def _settle(self) -> None:
-        for read in list(self._reads_ahead):
+        for statement in list(self._running):
             with contextlib.suppress(BaseException):  # its result is not wanted, nor its error
-                await read
+                await statement
 
     def discard(self) -> None:
         """A dry run: the block runs to its end, then everything it wrote is rolled back, with
@@ -118,7 +118,10 @@ class UnitsOfWork:
             unit = UnitOfWork(pooled, driver, self._wakeups)
             try:
                 async with driver.transaction():
-                    yield unit
+                    try:
+                        yield unit
+                    finally:
+                        await unit._settle()
                     await unit._flush()
                     if unit.discarded:
                         raise _Discarded

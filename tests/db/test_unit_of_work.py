@@ -73,6 +73,24 @@ async def test_a_discarded_unit_runs_to_its_end_then_leaves_nothing(engine: Asyn
     assert woken == []
 
 
+async def test_a_failed_unit_waits_for_the_work_running_on_its_connection(engine: AsyncEngine) -> None:
+    written = uuid.uuid4()
+    ended: list[str] = []
+
+    async def batch() -> None:
+        await asyncio.sleep(0.2)
+        await unit.connection.execute("INSERT INTO organizations (id, name) VALUES ($1, 'In flight')", written)
+        ended.append("batch")
+
+    with pytest.raises(Boom):
+        async with UnitsOfWork(engine).write() as unit:
+            unit.running(asyncio.ensure_future(batch()))
+            raise Boom  # the job fails while its batch is still being written
+
+    assert ended == ["batch"]  # it ended before the rollback, on the connection it had
+    assert await names(engine, written) == []
+
+
 async def test_pending_orm_changes_are_flushed_at_the_end(engine: AsyncEngine) -> None:
     organization = uuid.uuid4()
 

@@ -1,5 +1,6 @@
 """BatchInFlight: batches written one at a time and in order while the next is read; a failed
-batch's error reaches the job at its next submit, or at the end."""
+batch's error reaches the job at its next submit, or at the end; each batch is handed to the
+unit that must wait for it should the job fail."""
 
 import asyncio
 
@@ -13,7 +14,7 @@ class Broken(Exception):
 
 
 async def test_batches_run_one_at_a_time_in_order_while_the_caller_goes_on() -> None:
-    writes = BatchInFlight()
+    writes = BatchInFlight(lambda _: None)
     log: list[str] = []
 
     async def write(name: str) -> None:
@@ -29,8 +30,9 @@ async def test_batches_run_one_at_a_time_in_order_while_the_caller_goes_on() -> 
     assert log == ["reading b", "start a", "end a", "start b", "end b"]
 
 
-async def test_a_failed_batch_fails_the_next_submit_and_abandon_waits_quietly() -> None:
-    writes = BatchInFlight()
+async def test_a_failed_batch_fails_the_next_submit_and_each_batch_is_tracked() -> None:
+    tracked: list[asyncio.Future[object]] = []
+    writes = BatchInFlight(tracked.append)
     later: list[str] = []
 
     async def fail() -> None:
@@ -43,6 +45,8 @@ async def test_a_failed_batch_fails_the_next_submit_and_abandon_waits_quietly() 
     with pytest.raises(Broken):
         await writes.submit(never())
     await writes.submit(fail())
-    await writes.abandon()  # no error: the job's own failure is the one that counts
 
     assert later == []
+    assert len(tracked) == 2  # the two that started: the unit waits for such a one if the job fails
+    with pytest.raises(Broken):
+        await tracked[1]
