@@ -26,6 +26,11 @@ class Target:
     key: str | None
     organization: str | None
 
+    @property
+    def remote(self) -> tuple[str, str] | None:
+        """(server, key) when the command talks to a server."""
+        return (self.server, self.key) if self.server is not None and self.key is not None else None
+
 
 def target_of(args: argparse.Namespace) -> Target:
     if args.server:

@@ -21,7 +21,7 @@ from app.bulk.optout_upload import upload_opt_outs
 from app.bulk.params import GivenParams
 from app.bulk.progress import Progress
 from app.bulk.reading import DelimitedReader
-from app.bulk.scrub import Mode, scrub_file
+from app.bulk.scrub import SPOOL_IN_MEMORY_BYTES, Mode, scrub_file
 from app.db.unit_of_work import UnitOfWork
 from app.enums import Channel, Role
 
@@ -114,9 +114,9 @@ def run_import(args: argparse.Namespace, in_unit: InUnit[dict[str, Any]]) -> Non
     target = target_of(args)
     with _input(args.file) as file:
         progress = Progress(size_of(file))
-        if target.server is not None and target.key is not None:
+        if (remote_target := target.remote) is not None:
             method, path, params = route_params(args)
-            with remote.call(target.server, target.key, method, path, params, file=file, progress=progress) as answer:
+            with remote.call(*remote_target, method, path, params, file=file, progress=progress) as answer:
                 report = json.loads(answer.read())
         else:
             report = in_unit(_import_work(args, _actor(target, Role.WRITER), file, progress))
@@ -129,9 +129,9 @@ def run_scrub(args: argparse.Namespace, in_unit: InUnit[dict[str, int]]) -> None
     target = target_of(args)
     with _input(args.file) as file, _output(args.output) as out:
         progress = Progress(size_of(file))
-        if target.server is not None and target.key is not None:
+        if (remote_target := target.remote) is not None:
             method, path, params = route_params(args)
-            with remote.call(target.server, target.key, method, path, params, file=file, progress=progress) as answer:
+            with remote.call(*remote_target, method, path, params, file=file, progress=progress) as answer:
                 for chunk in answer.iter_bytes():
                     out.write(chunk)
                 counts = {
@@ -154,7 +154,7 @@ def _scrub_work(
 
     async def scrub(unit: UnitOfWork) -> dict[str, int]:
         # Scrubbed into a spool first: a file that fails midway leaves no part of it behind.
-        with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES) as spool:
             counts = await scrub_file(
                 unit,
                 actor,
@@ -178,9 +178,9 @@ def run_export(args: argparse.Namespace, in_unit: InUnit[None]) -> None:
     target = target_of(args)
     with _output(args.output) as out:
         progress = Progress(None)
-        if target.server is not None and target.key is not None:
+        if (remote_target := target.remote) is not None:
             method, path, params = route_params(args)
-            with remote.call(target.server, target.key, method, path, params) as answer:
+            with remote.call(*remote_target, method, path, params) as answer:
                 for chunk in answer.iter_bytes():
                     out.write(chunk)
                     progress.advance(rows=chunk.count(b"\n"), bytes_read=len(chunk))

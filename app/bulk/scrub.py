@@ -2,7 +2,6 @@
 removed (or flagged in a column of their own), checked a batch at a time."""
 
 import csv
-import re
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 
 BATCH = 5_000
 FLAG_COLUMN = "opted_out"
-_SEPARATORS = re.compile(r"[\s().\-/]")
+SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024  # a scrubbed file held before it is sent; past it, on disk
 DETECTION_SAMPLE = 100  # rows looked at to find the column to check, when no name says
 
 
@@ -144,12 +143,8 @@ class Scrubber:
 
 
 def _is_token(value: str, kind: TokenType) -> bool:
-    """Whether a value looks like a token of this kind: a phone number is 6 to 17 digits, with an
-    optional + and the usual separators (the check itself normalises and judges it)."""
-    if kind is TokenType.EMAIL:
-        return tokens.looks_like_email(value)
-    digits = _SEPARATORS.sub("", value.strip()).removeprefix("+")
-    return digits.isdigit() and 6 <= len(digits) <= 17
+    """Whether a value looks like a token of this kind (the check itself normalises and judges it)."""
+    return tokens.looks_like_email(value) if kind is TokenType.EMAIL else tokens.looks_like_msisdn(value)
 
 
 async def scrub_file(

@@ -16,13 +16,12 @@ from app import ids
 from app.auth.actor import Actor
 from app.bulk.params import required_one_of
 from app.bulk.reading import DelimitedReader
-from app.bulk.scrub import Mode, ScrubCounts, scrub_file
+from app.bulk.scrub import SPOOL_IN_MEMORY_BYTES, Mode, ScrubCounts, scrub_file
 from app.enums import Channel
 from app.errors import DomainError
 from app.http.callers import caller, unauthenticated
 from app.http.errors import error_response
 
-IN_MEMORY_BYTES = 8 * 1024 * 1024
 CHUNK = 64 * 1024
 
 
@@ -51,7 +50,7 @@ async def scrub(request: Request) -> Response:
     actor = await caller(request)
     if actor is None:
         return unauthenticated("API key")
-    out = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_BYTES)
+    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY_BYTES)
     try:
         counts = await _scrub(request, actor, out)
     except DomainError as error:

@@ -23,6 +23,16 @@ def looks_like_email(raw: str) -> bool:
     return "@" in raw
 
 
+_LOOSE_SEPARATORS = re.compile(r"[\s().\-/]")
+
+
+def looks_like_msisdn(raw: str) -> bool:
+    """6 to 17 digits, with an optional + and the usual separators: a value that may be a phone
+    number (normalising it says whether it is one)."""
+    digits = _LOOSE_SEPARATORS.sub("", raw.strip()).removeprefix("+")
+    return digits.isdigit() and 6 <= len(digits) <= 17
+
+
 def normalise_msisdn(raw: str, default_country: str | None, *, field: str = "token") -> str:
     try:
         return _normalise_msisdn(raw, default_country)
