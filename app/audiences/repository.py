@@ -6,11 +6,14 @@ keeps a token unless it is opted out in the list and no requested bypass group h
 page costs about groups x page size index entries, however large, small or sparse the groups
 are. Tokens come from group_members, which carries copies of its contact's tokens."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
 
+from app import ids
+from app.bulk.writing import E164_CELL, FORMULA_STARTS
 from app.db import raw
 
 TOKEN_COLUMNS = {"MSISDN": "msisdn", "EMAIL": "email"}
@@ -30,21 +33,54 @@ class AudienceScope:
     filtered: bool
 
 
+def _scan(column: str, *, organization: str, groups: str, bounds: str, window: str) -> str:
+    """Each requested group's members in token order, within the bounds: one index scan a group."""
+    return f"""
+    SELECT requested.group_id, member.token, member.contact_id
+    FROM unnest({groups}::uuid[]) AS requested (group_id)
+    CROSS JOIN LATERAL (
+        SELECT member.{column} AS token, member.contact_id FROM group_members AS member
+        WHERE member.group_id = requested.group_id AND member.organization_id = {organization} AND {bounds}
+        ORDER BY member.{column}, member.contact_id {window}
+    ) AS member"""
+
+
+def _reachable(column: str, *, list_id: str, channel: str, bypass: str, limit: str = "") -> str:
+    """The candidates not opted out in the list, and those a requested bypass group holds."""
+    # The probes are LATERAL ... LIMIT 1 so PostgreSQL cannot turn them into hashes of the
+    # whole opt-out list (as EXISTS became): a page costs a page of probes.
+    return f"""
+    SELECT candidate.token, candidate.contact_id, state.opted_out IS NOT NULL AS via_bypass
+    FROM candidate
+    LEFT JOIN LATERAL (
+        SELECT true AS opted_out FROM opt_out_states AS state
+        WHERE state.list_id = {list_id} AND state.channel = {channel} AND state.token = candidate.token
+          AND state.opted_out
+        LIMIT 1
+    ) AS state ON true
+    LEFT JOIN LATERAL (
+        SELECT true AS reachable FROM group_members AS member
+        WHERE state.opted_out AND member.group_id = ANY({bypass}::uuid[]) AND member.{column} = candidate.token
+        LIMIT 1
+    ) AS bypass ON true
+    WHERE state.opted_out IS NULL OR bypass.reachable
+    ORDER BY candidate.token {limit}"""
+
+
 def _page_statement(column: str, filtered: bool) -> str:
     # Parameters: $1 list, $2 channel, $3 organization, $4 bypass groups, $5 after (exclusive),
     # $6 from (inclusive), $7 window per group, $8 limit, $9 groups.
     # Every group that filled its window was read up to its last token; below the lowest such
     # token the merge is complete. That token is the boundary, returned as a last, marked row.
+    scan = _scan(
+        column,
+        organization="$3",
+        groups="$9",
+        bounds=f"member.{column} > $5 AND member.{column} >= $6",
+        window="LIMIT $7",
+    )
     merge = f"""
-WITH merged AS (
-    SELECT requested.group_id, member.token, member.contact_id
-    FROM unnest($9::uuid[]) AS requested (group_id)
-    CROSS JOIN LATERAL (
-        SELECT member.{column} AS token, member.contact_id FROM group_members AS member
-        WHERE member.group_id = requested.group_id AND member.organization_id = $3
-          AND member.{column} > $5 AND member.{column} >= $6
-        ORDER BY member.{column}, member.contact_id LIMIT $7
-    ) AS member
+WITH merged AS ({scan}
 ),
 boundary AS (
     SELECT min(last) AS token
@@ -62,27 +98,38 @@ page AS (SELECT token, contact_id, false AS via_bypass FROM candidate ORDER BY t
 typed AS (SELECT $1::uuid, $2::text, $4::uuid[])
 SELECT token, contact_id, via_bypass, false AS is_boundary FROM page
 UNION ALL SELECT token, NULL, NULL, true FROM boundary"""
-    # The probes are LATERAL ... LIMIT 1 so PostgreSQL cannot turn them into hashes of the
-    # whole opt-out list (as EXISTS became): a page costs a page of probes.
     return f"""{merge},
-page AS (
-    SELECT candidate.token, candidate.contact_id, state.opted_out IS NOT NULL AS via_bypass
-    FROM candidate
-    LEFT JOIN LATERAL (
-        SELECT true AS opted_out FROM opt_out_states AS state
-        WHERE state.list_id = $1 AND state.channel = $2 AND state.token = candidate.token AND state.opted_out
-        LIMIT 1
-    ) AS state ON true
-    LEFT JOIN LATERAL (
-        SELECT true AS reachable FROM group_members AS member
-        WHERE state.opted_out AND member.group_id = ANY($4::uuid[]) AND member.{column} = candidate.token
-        LIMIT 1
-    ) AS bypass ON true
-    WHERE state.opted_out IS NULL OR bypass.reachable
-    ORDER BY candidate.token LIMIT $8
+page AS ({_reachable(column, list_id="$1", channel="$2", bypass="$4", limit="LIMIT $8")}
 )
 SELECT token, contact_id, via_bypass, false AS is_boundary FROM page
 UNION ALL SELECT token, NULL, NULL, true FROM boundary"""
+
+
+def _whole_statement(column: str, filtered: bool) -> str:
+    """Every member after a token as the pages give them, in one statement for COPY: the merge
+    with no window, so no boundary. Each row as an export writes it: the contact's public id, the
+    token escaped as app/bulk/writing.py escapes a cell, and whether a bypass group let it in."""
+    # Parameters: $1 organization, $2 groups, $3 after (exclusive); filtered, also $4 list,
+    # $5 channel, $6 bypass groups. Unfiltered takes no more, so none is left without a type.
+    scan = _scan(column, organization="$1", groups="$2", bounds=f"member.{column} > $3", window="")
+    members = (
+        _reachable(column, list_id="$4", channel="$5", bypass="$6")
+        if filtered
+        else "SELECT token, contact_id, false AS via_bypass FROM candidate ORDER BY token"
+    )
+    return f"""
+WITH candidate AS (
+    SELECT DISTINCT ON (token) token, contact_id FROM ({scan}
+    ) AS merged
+    ORDER BY token, contact_id
+),
+members AS ({members}
+)
+SELECT '{ids.PREFIXES["Contact"]}_' || replace(contact_id::text, '-', ''),
+       CASE WHEN left(token, 1) IN ({_FORMULA_STARTS}) AND token !~ '^{E164_CELL.pattern}$'
+            THEN '''' || token ELSE token END,
+       CASE WHEN via_bypass THEN 'true' ELSE 'false' END
+FROM members ORDER BY token"""
 
 
 def _count_statement(column: str) -> str:
@@ -102,8 +149,16 @@ LEFT JOIN opt_out_states AS state
       AND state.opted_out AND $6::boolean"""
 
 
+# The first characters app/bulk/writing.py escapes, as SQL: control characters by chr().
+_FORMULA_STARTS = ", ".join(f"'{c}'" if c.isprintable() else f"chr({ord(c)})" for c in FORMULA_STARTS)
+
 _PAGES = {
     (token_type, filtered): _page_statement(column, filtered)
+    for token_type, column in TOKEN_COLUMNS.items()
+    for filtered in (True, False)
+}
+_WHOLE = {
+    (token_type, filtered): _whole_statement(column, filtered)
     for token_type, column in TOKEN_COLUMNS.items()
     for filtered in (True, False)
 }
@@ -141,6 +196,18 @@ class AudienceRepository:
             if boundary == start:
                 window *= 2  # a group holds a whole window of one token: read further at once
             start = boundary
+
+    async def copy_whole(
+        self, scope: AudienceScope, *, after: str, output: Callable[[bytes], Awaitable[None]], delimiter: str
+    ) -> None:
+        """Every member after the token `after`, in token order, as CSV rows (no header) given to
+        `output` a chunk at a time: PostgreSQL writes them, and `output` is awaited before it goes on."""
+        arguments: list[object] = [scope.organization_id, scope.group_ids, after]
+        if scope.filtered:
+            arguments += [scope.list_id, scope.channel, scope.bypass_group_ids]
+        await self.connection.copy_from_query(
+            _WHOLE[(scope.token_type, scope.filtered)], *arguments, output=output, format="csv", delimiter=delimiter
+        )
 
     async def counts(self, scope: AudienceScope) -> tuple[int, int]:
         row = await self.connection.fetchrow(

@@ -1,10 +1,11 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from uuid import UUID
 
 from app.accounts.service import account_service
 from app.audiences.repository import AudienceRepository, AudienceScope
 from app.auth.actor import Actor
+from app.db.copy_out import Output, copied
 from app.db.unit_of_work import UnitOfWork
 from app.enums import Channel, Purpose
 from app.errors import InvalidInput, TooMany
@@ -97,6 +98,16 @@ class AudienceService:
 
         async for members in keyset_batches(uow, read, prepared.after, lambda member: member.token, batch):
             yield members
+
+    def copied(self, uow: UnitOfWork, prepared: PreparedAudience, *, delimiter: str) -> AsyncIterator[bytes]:
+        """`batches`' members as CSV rows written by PostgreSQL, in one statement (an export's fast
+        path): the contact's public id, the token escaped for spreadsheets, viaBypassGroup."""
+        repository = AudienceRepository(uow.connection)
+
+        def copy(output: Output) -> Awaitable[None]:
+            return repository.copy_whole(prepared.scope, after=prepared.after, output=output, delimiter=delimiter)
+
+        return copied(uow, copy)
 
     async def counts(self, uow: UnitOfWork, prepared: PreparedAudience) -> AudienceCounts:
         total, suppressed = await AudienceRepository(uow.connection).counts(prepared.scope)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import orjson
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+E164_CELL = re.compile(r"\+[1-9][0-9]{6,14}")
 
 Cell = str | int | float | bool | datetime | None
 
@@ -29,7 +29,7 @@ class RowWriter(Protocol):
 
 
 def escape_cell(value: str) -> str:
-    if value.startswith(FORMULA_STARTS) and not _E164.fullmatch(value):
+    if value.startswith(FORMULA_STARTS) and not E164_CELL.fullmatch(value):
         return "'" + value
     return value
 
@@ -49,6 +49,7 @@ class DelimitedWriter:
 
     def __init__(self, columns: Sequence[str], *, delimiter: str = ",") -> None:
         self.columns = list(columns)
+        self.delimiter = delimiter
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
 
