@@ -124,7 +124,7 @@ class OptOutUpload:
             await self._writes.submit(self._write(token_type, batch))
 
     async def _write(self, token_type: TokenType, batch: list[str]) -> None:
-        events = await opt_out_service.opt_out_many(
+        changed = await opt_out_service.opt_out_many(
             self.uow,
             self.actor,
             self.account,
@@ -134,9 +134,8 @@ class OptOutUpload:
             source=OptOutSource.UPLOAD,
             reason=self.reason,
         )
-        changed = len({event.token for event in events})
-        self.report.opted_out += changed
-        self.report.already_opted_out += len(batch) - changed
+        self.report.opted_out += len(changed)
+        self.report.already_opted_out += len(batch) - len(changed)
 
 
 def _other(token_type: TokenType) -> str:

@@ -52,7 +52,7 @@ WITH changed AS (
 )
 _CHANGES = {OptOutAction.OPT_OUT: _OPT_OUT, OptOutAction.OPT_IN: _OPT_IN}
 # Many distinct tokens of one type at once (uploads): $5 is their array, each on every channel.
-_OPT_OUT_MANY = f"""
+_OPT_OUT_MANY_CHANGE = """
 WITH changed AS (
     INSERT INTO opt_out_states AS state (organization_id, list_id, channel, token, token_type, opted_out, since, reason)
     SELECT $1::uuid, $2::uuid, channel, token, $6::text, true, now(), $10::text
@@ -67,8 +67,13 @@ INSERT INTO opt_out_events (organization_id, list_id, account_id, scope, token, 
 SELECT $1::uuid, $2::uuid, $3::uuid, $4::text, changed.token, $6::text, changed.channel, $8::text, $9::text,
        $10::text, $11::uuid, $12::jsonb
 FROM changed ORDER BY changed.token, changed.channel
-RETURNING {EVENT_COLUMNS}
 """
+# The events, or only their tokens: when no webhook endpoint will get the events, PostgreSQL
+# need not send them, nor Python read them.
+_OPT_OUT_MANY = {
+    True: f"{_OPT_OUT_MANY_CHANGE}RETURNING {EVENT_COLUMNS}",
+    False: f"{_OPT_OUT_MANY_CHANGE}RETURNING token",
+}
 
 # Opting back in every opted-out channel of many tokens of either type at once (an import that
 # resets opt-outs): $1 organization, $2 list, $3 account, $4 scope, $5 the tokens, $6 source,
@@ -167,8 +172,18 @@ class OptOutRepository:
         )
         return sorted((EventRecord(*row) for row in rows), key=lambda e: e.id)
 
-    async def opt_out_many(
+    async def opt_out_many(self, **change: Any) -> list[EventRecord]:
+        """Opts distinct tokens out of every channel in one statement: the events of what changed.
+        The change is named as by `_opt_out_many`."""
+        return [EventRecord(*row) for row in await self._opt_out_many(_OPT_OUT_MANY[True], **change)]
+
+    async def opt_out_many_tokens(self, **change: Any) -> list[str]:
+        """As `opt_out_many`, but only the token of each event: for when no endpoint will get them."""
+        return [row[0] for row in await self._opt_out_many(_OPT_OUT_MANY[False], **change)]
+
+    async def _opt_out_many(
         self,
+        statement: str,
         *,
         organization_id: UUID,
         list_id: UUID,
@@ -180,10 +195,9 @@ class OptOutRepository:
         source: str,
         reason: str | None,
         api_key_id: UUID | None,
-    ) -> list[EventRecord]:
-        """Opts distinct tokens out of every channel in one statement: the events of what changed."""
-        rows = await self.connection.fetch(
-            _OPT_OUT_MANY,
+    ) -> list[asyncpg.Record]:
+        rows: list[asyncpg.Record] = await self.connection.fetch(
+            statement,
             organization_id,
             list_id,
             account_id,
@@ -197,7 +211,7 @@ class OptOutRepository:
             api_key_id,
             None,
         )
-        return [EventRecord(*row) for row in rows]
+        return rows
 
     async def opt_in_many(
         self,

@@ -170,34 +170,41 @@ class OptOutService:
         *,
         source: OptOutSource,
         reason: str | None,
-    ) -> list[EventRecord]:
+    ) -> list[str]:
         """Normalised tokens of one type opted out of every channel at once (uploads, imports):
         their events go to the history, the live feed and the webhooks like any other, and the
         account's onOptOut applies; no confirmation is queued, as a list asked, not a person.
-        `account` as the caller has read it in this unit."""
+        `account` as the caller has read it in this unit. The tokens that changed, in order."""
         account = await self._writable(uow, actor, account)
         if reason is not None and len(reason) > MAX_REASON_LENGTH:
             raise InvalidInput(
                 f"The reason is {len(reason)} characters long; at most {MAX_REASON_LENGTH} are allowed.", field="reason"
             )
-        events = await OptOutRepository(uow.connection).opt_out_many(
-            organization_id=actor.organization_id,
-            list_id=account.list_id,
-            account_id=account.id,
-            scope=account.opt_out_scope,
-            tokens=list(dict.fromkeys(tokens)),
-            token_type=token_type.value,
-            channels=list(dict.fromkeys(channel.value for channel in channels)),
-            source=source.value,
-            reason=reason,
-            api_key_id=actor.key_id,
-        )
-        if events:
-            uow.events_written()
+        unique = list(dict.fromkeys(tokens))
+        channel_names = list(dict.fromkeys(channel.value for channel in channels))
+        change = {
+            "organization_id": actor.organization_id,
+            "list_id": account.list_id,
+            "account_id": account.id,
+            "scope": account.opt_out_scope,
+            "tokens": unique,
+            "token_type": token_type.value,
+            "channels": channel_names,
+            "source": source.value,
+            "reason": reason,
+            "api_key_id": actor.key_id,
+        }
+        repository = OptOutRepository(uow.connection)
+        if await webhook_service.may_deliver(uow, account, len(unique) * len(channel_names)):
+            events = await repository.opt_out_many(**change)
             await webhook_service.enqueue(uow, account, events)
             changed = list(dict.fromkeys(event.token for event in events))
+        else:
+            changed = list(dict.fromkeys(await repository.opt_out_many_tokens(**change)))
+        if changed:
+            uow.events_written()
             await contact_service.apply_opt_out_effect(uow, account, changed, token_type)
-        return events
+        return changed
 
     async def opt_in_many(
         self,

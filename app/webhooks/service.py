@@ -32,20 +32,25 @@ def _not_found(endpoint_id: UUID) -> NotFound:
 
 
 class WebhookService:
+    async def may_deliver(self, uow: UnitOfWork, account: AccountSettings, events: int) -> bool:
+        """Whether so many new events of the account's list may go to some endpoint. A batch of an
+        upload or import is looked for endpoints first, so that its payloads are built (and parsed
+        by the database) only when one will get them; a few events go in one statement either way."""
+        return events < BULK_EVENTS or await WebhookRepository(uow.connection).any_enabled_endpoint(
+            account.organization_id, account.list_id
+        )
+
     async def enqueue(self, uow: UnitOfWork, account: AccountSettings, events: list[EventRecord]) -> None:
         """One delivery per event for each enabled endpoint of every account that uses the list the
         events changed, in the transaction that made them: delivered if and only if they commit."""
-        repository = WebhookRepository(uow.connection)
-        # A batch of an upload or import: its payloads are built (and parsed by the database) only
-        # when some endpoint will get them. One event goes in one statement either way.
-        if len(events) >= BULK_EVENTS and not await repository.any_enabled_endpoint(
-            account.organization_id, account.list_id
-        ):
+        if not await self.may_deliver(uow, account, len(events)):
             return
         kinds_and_payloads = [
             (event.id, payloads.TYPES[event.action], payloads.event_payload(event)) for event in events
         ]
-        await repository.enqueue_events(account.organization_id, account.list_id, kinds_and_payloads)
+        await WebhookRepository(uow.connection).enqueue_events(
+            account.organization_id, account.list_id, kinds_and_payloads
+        )
         uow.outbox_written()
 
     async def _endpoint(self, uow: UnitOfWork, actor: Actor, endpoint_id: UUID) -> EndpointRecord:
