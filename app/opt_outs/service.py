@@ -289,6 +289,17 @@ class OptOutService:
             )
         return statuses
 
+    async def opted_out_tokens(
+        self, uow: UnitOfWork, actor: Actor, account: AccountSettings, channel: Channel, tokens: list[str]
+    ) -> set[str]:
+        """Which of these normalised tokens are opted out of the channel in the account's list: a
+        scrub's batch. `account` as the caller has read it, through the actor, in this unit."""
+        if account.organization_id != actor.organization_id or not actor.can_see_account(account.id):
+            account = await account_service.settings(uow, actor, account.id)  # answers as a missing one
+        if not tokens:
+            return set()
+        return set(await OptOutRepository(uow.connection).opted_out(account.list_id, channel.value, tokens))
+
     async def latest_event(
         self, uow: UnitOfWork, actor: Actor, account: AccountSettings, token: str, channel: Channel
     ) -> EventRecord | None:

@@ -67,7 +67,6 @@ _PLUS_DIGITS = re.compile(r"\+[1-9][0-9]{2,16}")
 # A number as senders' files hold it: digits with spaces, hyphens, dots or parentheses between
 # them, and maybe a + first. Anything else (letters, an extension, a slash) takes the full parse.
 _WRITTEN = re.compile(r"\+?[0-9][0-9 .()\-]{1,40}")
-_SEPARATORS = re.compile(r"[ .()\-]")
 _STRIPPED_TOO_FAR = (
     phonenumberutil.ValidationResult.TOO_SHORT,
     phonenumberutil.ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
@@ -81,58 +80,154 @@ def _fast_e164(text: str, default_country: str | None) -> str | None:
     `phonenumbers.parse` takes for it, without its handling of free text, which costs most of a
     send-time check or an import. None when the full parse must decide (including every error).
     tests/unit/test_tokens.py proves it equal to the full parse for every country."""
-    if not _WRITTEN.fullmatch(text):
+    # Digits, maybe after a + and with spaces between (most numbers are written so), are told
+    # from the rest without _WRITTEN's regex; lengths it wants but this does not ask are refused below.
+    digits = text.replace(" ", "")
+    first = 1 if text[:1] == "+" else 0
+    if not (
+        digits[first:].isdigit() and digits.isascii() and text[first : first + 1] != " " and len(text) <= 41 + first
+    ):
+        if not _WRITTEN.fullmatch(text):
+            return None
+        digits = _without_separators(digits)
+    if digits[0] == "+":
+        # "+", then at least three digits, the first not a 0: what _PLUS_DIGITS asks of it.
+        if not 4 <= len(digits) <= 18 or digits[1] == "0":
+            return None
+        return _plus_e164(digits[1:])
+    if len(digits) < 3 or not default_country:  # phonenumbers' least viable number, but for two bare digits
         return None
-    digits = _SEPARATORS.sub("", text) if not text.isdigit() and not _PLUS_DIGITS.fullmatch(text) else text
-    if len(digits.lstrip("+")) < 3:  # phonenumbers' least viable number, but for two bare digits
-        return None
-    if digits.startswith("+"):
-        return _plus_digits_e164(digits)
-    return _national_e164(digits, default_country) if default_country else None
+    return _national_e164(digits, default_country)
+
+
+def _without_separators(text: str) -> str:
+    return text.replace("-", "").replace(".", "").replace("(", "").replace(")", "")  # a fraction of re.sub's cost
 
 
 def _plus_digits_e164(text: str) -> str | None:
     """A number written "+<digits>": the country code, then the national number as for its country."""
     if not _PLUS_DIGITS.fullmatch(text):
         return None
-    country_code, national = phonenumberutil._extract_country_code(text[1:])
-    if country_code == 0:
+    return _plus_e164(text[1:])
+
+
+def _plus_e164(digits: str) -> str | None:
+    """`digits` (3 to 17, the first not a 0) after a "+"."""
+    country_code = _CALLING_CODE_OF_PREFIX.get(digits[:3])
+    if country_code is None:
         return None
-    region = phonenumberutil.region_code_for_country_code(country_code)
-    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-    if metadata is None:
-        return None
-    return _e164(country_code, national, metadata)
+    plan = _plan_for_calling_code(country_code)
+    return _e164(digits[len(plan.code) :], plan) if plan is not None else None
 
 
 def _national_e164(digits: str, default_country: str) -> str | None:
     """National digits read in the account's country. A number that may hold an international
     prefix (00...) or begin with the country's own code is left to the full parse, which weighs
     those readings."""
-    metadata = PhoneMetadata.metadata_for_region(default_country)
-    if metadata is None or metadata.country_code is None or digits.startswith(str(metadata.country_code)):
+    plan = _plan_for_region(default_country)
+    if plan is None or digits.startswith(plan.code) or plan.may_be_international(digits):
         return None
-    if metadata.international_prefix and _pattern(metadata.international_prefix).match(digits):
-        return None
-    return _e164(metadata.country_code, digits, metadata)
+    return _e164(digits, plan)
 
 
-def _e164(country_code: int, national: str, metadata: PhoneMetadata) -> str | None:
+def _e164(national: str, plan: "_Plan") -> str | None:
     """The steps of `phonenumbers.parse` from the national number on: the national prefix
     stripped unless that leaves too little, the lengths, and then `is_possible_number`, which
     judges by the main country of the code."""
     if len(national) < phonenumberutil._MIN_LENGTH_FOR_NSN:
         return None
-    _, stripped, _ = phonenumberutil._maybe_strip_national_prefix_carrier_code(national, metadata)
-    if phonenumberutil._test_number_length(stripped, metadata) not in _STRIPPED_TOO_FAR:
+    stripped = plan.strip_national_prefix(national)
+    if len(stripped) in plan.stripped_lengths:
         national = stripped
-    if not phonenumberutil._MIN_LENGTH_FOR_NSN <= len(national) <= phonenumberutil._MAX_LENGTH_FOR_NSN:
+    if len(national) not in plan.possible_lengths:
         return None
-    region = phonenumberutil.region_code_for_country_code(country_code)
-    main = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-    if main is None or phonenumberutil._test_number_length(national, main) not in _POSSIBLE:
-        return None
-    return f"+{country_code}{national}"
+    return plan.e164_prefix + national
+
+
+class _Plan:
+    """What phonenumbers looks up in a country's metadata for every number it parses (patterns it
+    compiles, the lengths it tests, the calling code's main country), looked up once. A prefix
+    pattern of digits alone matches just where a string starts with them: a startswith then."""
+
+    __slots__ = (
+        "code",
+        "e164_prefix",
+        "international_prefix",
+        "international_prefix_digits",
+        "national_prefix",
+        "national_prefix_digits",
+        "transform_rule",
+        "is_national_number",
+        "stripped_lengths",
+        "possible_lengths",
+    )
+
+    def __init__(self, metadata: PhoneMetadata, country_code: int) -> None:
+        self.code = str(country_code)
+        self.e164_prefix = f"+{country_code}"
+        self.international_prefix = _compiled(metadata.international_prefix)
+        self.international_prefix_digits = _digits_or_none(metadata.international_prefix)
+        self.transform_rule = metadata.national_prefix_transform_rule or None
+        self.national_prefix = _compiled(metadata.national_prefix_for_parsing)
+        self.national_prefix_digits = (
+            _digits_or_none(metadata.national_prefix_for_parsing) if self.transform_rule is None else None
+        )
+        general = _compiled(metadata.general_desc.national_number_pattern if metadata.general_desc else None)
+        self.is_national_number = general.fullmatch if general is not None else _never
+        main = PhoneMetadata.metadata_for_region_or_calling_code(
+            country_code, phonenumberutil.region_code_for_country_code(country_code)
+        )
+        # _test_number_length looks at the length alone. Past these lengths every number is too
+        # long: 41 digits is the most _WRITTEN lets through, and _e164 refuses more than 17.
+        lengths = range(64)
+        self.stripped_lengths = frozenset(
+            n for n in lengths if phonenumberutil._test_number_length("0" * n, metadata) not in _STRIPPED_TOO_FAR
+        )
+        self.possible_lengths = frozenset(
+            n
+            for n in lengths
+            if phonenumberutil._MIN_LENGTH_FOR_NSN <= n <= phonenumberutil._MAX_LENGTH_FOR_NSN
+            and main is not None
+            and phonenumberutil._test_number_length("0" * n, main) in _POSSIBLE
+        )
+
+    def may_be_international(self, digits: str) -> bool:
+        if self.international_prefix_digits is not None:
+            return digits.startswith(self.international_prefix_digits)
+        return self.international_prefix is not None and self.international_prefix.match(digits) is not None
+
+    def strip_national_prefix(self, number: str) -> str:
+        """phonenumberutil._maybe_strip_national_prefix_carrier_code but for the carrier code, of
+        a number of two digits or more."""
+        if self.national_prefix_digits is not None:
+            if not number.startswith(self.national_prefix_digits):
+                return number
+            stripped = number[len(self.national_prefix_digits) :]
+        elif self.national_prefix is None:
+            return number
+        else:
+            match = self.national_prefix.match(number)
+            if match is None:
+                return number
+            if self.transform_rule is None or match.groups()[-1] is None:
+                stripped = number[match.end() :]
+            else:
+                stripped = self.national_prefix.sub(self.transform_rule, number, count=1)
+        if not self.is_national_number(stripped) and self.is_national_number(number):
+            return number
+        return stripped
+
+
+def _digits_or_none(expression: str | None) -> str | None:
+    return expression if expression is not None and expression.isascii() and expression.isdigit() else None
+
+
+def _never(number: str) -> None:
+    return None
+
+
+def _compiled(expression: str | None) -> "re.Pattern[str] | None":
+    return _pattern(expression) if expression else None
 
 
 @lru_cache(maxsize=512)
@@ -140,9 +235,37 @@ def _pattern(expression: str) -> "re.Pattern[str]":
     return re.compile(expression)
 
 
+@lru_cache(maxsize=512)
+def _plan_for_region(region: str) -> _Plan | None:
+    metadata = PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.country_code is None:
+        return None
+    return _Plan(metadata, metadata.country_code)
+
+
+@lru_cache(maxsize=512)
+def _plan_for_calling_code(country_code: int) -> _Plan | None:
+    region = phonenumberutil.region_code_for_country_code(country_code)
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    return _Plan(metadata, country_code) if metadata is not None else None
+
+
+def _calling_code_of(prefix: str) -> int | None:
+    """phonenumberutil._extract_country_code: the first one to three digits that are a code."""
+    for length in (1, 2, 3):
+        if int(prefix[:length]) in phonenumberutil.COUNTRY_CODE_TO_REGION_CODE:
+            return int(prefix[:length])
+    return None
+
+
+_CALLING_CODE_OF_PREFIX = {
+    str(prefix): code for prefix in range(100, 1000) if (code := _calling_code_of(str(prefix))) is not None
+}
+
+
 def normalise_email(raw: str, *, field: str = "token") -> str:
-    text = raw.strip().lower()
-    if len(text) > _MAX_EMAIL_LENGTH or not _EMAIL.match(text):
+    text = _email_or_none(raw)
+    if text is None:
         raise InvalidToken(f"{quoted(raw)} is not an e-mail address.", field=field)
     return text
 
@@ -151,6 +274,27 @@ def normalise(raw: str, token_type: TokenType, default_country: str | None, *, f
     if token_type is TokenType.EMAIL:
         return normalise_email(raw, field=field)
     return normalise_msisdn(raw, default_country, field=field)
+
+
+def normalise_each(raws: list[str], token_type: TokenType, default_country: str | None) -> list[str | None]:
+    """`normalise` of each, None for one that is no token (a bulk check counts them, and needs
+    no message). Numbers the fast path reads skip `_normalise_msisdn`'s cache: a file's numbers
+    are mostly distinct, and would only push out those senders check again and again."""
+    if token_type is TokenType.EMAIL:
+        return [_email_or_none(raw) for raw in raws]
+    return [_fast_e164(raw.strip(), default_country) or _msisdn_or_none(raw, default_country) for raw in raws]
+
+
+def _msisdn_or_none(raw: str, default_country: str | None) -> str | None:
+    try:
+        return _normalise_msisdn(raw, default_country)
+    except InvalidToken:
+        return None
+
+
+def _email_or_none(raw: str) -> str | None:
+    text = raw.strip().lower()
+    return text if len(text) <= _MAX_EMAIL_LENGTH and _EMAIL.match(text) else None
 
 
 def detect_type(raw: str) -> TokenType:

@@ -4,6 +4,7 @@ numbers, and every way a file is refused."""
 import codecs
 import csv
 import io
+import re
 
 import pytest
 from hypothesis import given
@@ -147,3 +148,25 @@ def test_what_the_csv_module_writes_reads_back_whole(table: list[list[str]], del
         return
 
     assert rows(written.getvalue().encode(), delimiter={"\t": "tab"}.get(delimiter, delimiter)) == table
+
+
+@given(
+    st.text(alphabet=st.characters(blacklist_characters='\x00"\ufeff', codec="utf-8"), max_size=200),
+    st.sampled_from([",", ";", "\t", "|"]),
+    st.integers(min_value=1, max_value=50),
+)
+def test_a_file_without_quotes_reads_as_the_csv_module_reads_its_every_line(
+    text: str, delimiter: str, chunk: int
+) -> None:
+    # Such a file's lines are cut by str.split, not the csv module: the same fields, line by line.
+    expected = [
+        (number, next(csv.reader([line], delimiter=delimiter)))
+        for number, line in enumerate(re.split(r"\r\n|\r|\n", text), 1)
+        if line.strip()
+    ]
+    if not expected:
+        return
+
+    records, _ = read(text.encode(), chunk=chunk, delimiter={"\t": "tab"}.get(delimiter, delimiter))
+
+    assert [(record.line, record.fields) for record in records] == expected

@@ -184,3 +184,20 @@ def test_the_country_of_a_number_is_what_phonenumbers_says_for_every_calling_cod
             e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             expected = phonenumbers.region_code_for_number(number)
             assert tokens.country_of(e164) == (None if expected in (None, "001") else expected), e164
+
+
+def test_normalise_each_is_normalise_with_none_for_what_it_refuses() -> None:
+    raws = ["+31612345678", " 06 1234 5678 ", "0031612345678", "(555) 123-4567", "12", "hello", "", "+999 123"]
+    emails = [" Jane.Doe@Example.COM ", "jane@", "a b@example.com"]
+
+    def normalised(raw: str, token_type: TokenType, country: str | None) -> str | None:
+        try:
+            return tokens.normalise(raw, token_type, country)
+        except InvalidToken:
+            return None
+
+    for country in ("NL", "US", None):
+        assert tokens.normalise_each(raws, TokenType.MSISDN, country) == [
+            normalised(raw, TokenType.MSISDN, country) for raw in raws
+        ]
+    assert tokens.normalise_each(emails, TokenType.EMAIL, "NL") == ["jane.doe@example.com", None, None]
