@@ -197,7 +197,7 @@ class OptOutService:
         repository = OptOutRepository(uow.connection)
         if await webhook_service.may_deliver(uow, account, len(unique) * len(channel_names)):
             events = await repository.opt_out_many(**change)
-            await webhook_service.enqueue(uow, account, events)
+            await webhook_service.deliver(uow, account, events)
             changed = list(dict.fromkeys(event.token for event in events))
         else:
             changed = list(dict.fromkeys(await repository.opt_out_many_tokens(**change)))
@@ -294,8 +294,7 @@ class OptOutService:
     ) -> set[str]:
         """Which of these normalised tokens are opted out of the channel in the account's list: a
         scrub's batch. `account` as the caller has read it, through the actor, in this unit."""
-        if account.organization_id != actor.organization_id or not actor.can_see_account(account.id):
-            account = await account_service.settings(uow, actor, account.id)  # answers as a missing one
+        account = await _as_seen_by(uow, actor, account)
         if not tokens:
             return set()
         return set(await OptOutRepository(uow.connection).opted_out(account.list_id, channel.value, tokens))
@@ -305,8 +304,7 @@ class OptOutService:
     ) -> EventRecord | None:
         """The last change of a normalised token on a channel, in the account's list: what its
         state is now, and how it came to be. `account` as the caller has read it in this unit."""
-        if account.organization_id != actor.organization_id or not actor.can_see_account(account.id):
-            account = await account_service.settings(uow, actor, account.id)  # answers as a missing one
+        account = await _as_seen_by(uow, actor, account)
         return await OptOutRepository(uow.connection).latest_event(account.list_id, token, channel.value)
 
     async def contact_statuses(
@@ -472,3 +470,11 @@ async def _opted_out(
 
 
 opt_out_service = OptOutService()
+
+
+async def _as_seen_by(uow: UnitOfWork, actor: Actor, account: AccountSettings) -> AccountSettings:
+    """`account` as a caller read it, if this actor may see it; else read again through the actor,
+    which answers as for a missing one."""
+    if account.organization_id != actor.organization_id or not actor.can_see_account(account.id):
+        return await account_service.settings(uow, actor, account.id)
+    return account

@@ -43,8 +43,11 @@ class WebhookService:
     async def enqueue(self, uow: UnitOfWork, account: AccountSettings, events: list[EventRecord]) -> None:
         """One delivery per event for each enabled endpoint of every account that uses the list the
         events changed, in the transaction that made them: delivered if and only if they commit."""
-        if not await self.may_deliver(uow, account, len(events)):
-            return
+        if await self.may_deliver(uow, account, len(events)):
+            await self.deliver(uow, account, events)
+
+    async def deliver(self, uow: UnitOfWork, account: AccountSettings, events: list[EventRecord]) -> None:
+        """`enqueue` once `may_deliver` has said yes."""
         kinds_and_payloads = [
             (event.id, payloads.TYPES[event.action], payloads.event_payload(event)) for event in events
         ]
