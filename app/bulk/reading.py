@@ -34,6 +34,16 @@ class Record(NamedTuple):
     fields: list[str]
 
 
+class Texts(NamedTuple):
+    """Records as their text, without the line break: a chunk's worth."""
+
+    texts: list[str]
+    starts: list[int]  # the line each starts on
+    unquoted: bool  # no quote in any: each is its fields joined by the delimiter
+
+
+_NO_TEXTS = Texts([], [], True)
+
 # What Record(line, fields) does, without the Python frame of NamedTuple's __new__: every row is one.
 _record = partial(tuple.__new__, Record)
 
@@ -104,16 +114,24 @@ class DelimitedReader:
         self.records = 0
 
     def feed(self, chunk: bytes) -> list[Record]:
+        return self._as_records(self.feed_texts(chunk))
+
+    def close(self) -> list[Record]:
+        return self._as_records(self.close_texts())
+
+    def feed_texts(self, chunk: bytes) -> "Texts":
+        """The records `chunk` completed, as their text: for a reader that needs no fields of most
+        of them, or none it did not know the place of (the scrub)."""
         self._bytes_seen += len(chunk)
         if self._decoder is None:
             self._start += chunk
             if len(self._start) < _SNIFF_BYTES:
-                return []
+                return _NO_TEXTS
             chunk, self._start = self._start, b""
             self._begin(chunk)
-        return self._records(self._decode(chunk, final=False), final=False)
+        return self._texts(self._decode(chunk, final=False), final=False)
 
-    def close(self) -> list[Record]:
+    def close_texts(self) -> "Texts":
         if self._decoder is None:
             chunk, self._start = self._start, b""
             if not chunk:
@@ -122,7 +140,7 @@ class DelimitedReader:
             text = self._decode(chunk, final=True)
         else:
             text = self._decode(b"", final=True)
-        found = self._records(text, final=True)
+        found = self._texts(text, final=True)
         if self.records == 0:
             raise UnreadableFile("The file is empty.")
         return found
@@ -145,7 +163,7 @@ class DelimitedReader:
                 field="encoding",
             ) from None
 
-    def _records(self, text: str, *, final: bool) -> list[Record]:
+    def _texts(self, text: str, *, final: bool) -> "Texts":
         pending = self._text + text
         if "\x00" in pending:
             line = self._line + len(_LINE_BREAK.findall(pending[: pending.index("\x00")]))
@@ -178,16 +196,16 @@ class DelimitedReader:
             raise UnreadableFile(f"Line {line} is longer than {MAX_RECORD_LENGTH:,} characters.")
         self._text, self._line = rest, line
         if not complete:
-            return []
+            return _NO_TEXTS
         if self.delimiter is None:
             self.delimiter = detect_delimiter(complete[0])
-        if unquoted:  # csv.reader's reading of a line without quotes, for half its cost
-            rows: Iterable[list[str]] = [record.split(self.delimiter) for record in complete]
-        else:
-            rows = csv.reader(complete, delimiter=self.delimiter, strict=False)
-        records = list(map(_record, zip(starts, rows, strict=True)))
-        self.records += len(records)
-        return records
+        self.records += len(complete)
+        return Texts(complete, starts, unquoted)
+
+    def _as_records(self, texts: "Texts") -> list[Record]:
+        # No delimiter yet only while no record is complete.
+        fields = fields_of(texts.texts, self.delimiter or ",", unquoted=texts.unquoted)
+        return list(map(_record, zip(texts.starts, fields, strict=True)))
 
     @staticmethod
     def _keep(record: str, line: int, complete: list[str], starts: list[int]) -> None:
@@ -196,6 +214,22 @@ class DelimitedReader:
         if record.strip():  # blank lines are no records
             complete.append(record)
             starts.append(line)
+
+
+def fields_of(texts: list[str], delimiter: str, *, unquoted: bool) -> Iterable[list[str]]:
+    """The fields of each record, as csv.reader reads them."""
+    if unquoted:  # csv.reader's reading of a line without quotes, for half its cost
+        return [text.split(delimiter) for text in texts]
+    return csv.reader(texts, delimiter=delimiter, strict=False)
+
+
+async def read_texts(
+    reader: "DelimitedReader", chunks: AsyncIterable[bytes], take: Callable[[Texts], Awaitable[None]]
+) -> None:
+    """`read_records`, the records as their text."""
+    async for chunk in chunks:
+        await take(reader.feed_texts(chunk))
+    await take(reader.close_texts())
 
 
 async def read_records(

@@ -6,27 +6,24 @@ import csv
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from enum import StrEnum
-from operator import attrgetter
 from typing import IO
 from uuid import UUID
 
 from app import tokens
-from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
 from app.bulk.in_flight import BatchInFlight
+from app.bulk.opted_out import OptedOutLookup
 from app.bulk.optout_upload import EMAIL_COLUMNS, PHONE_COLUMNS, TOKEN_COLUMNS
-from app.bulk.reading import DelimitedReader, Record, UnreadableFile, read_records
+from app.bulk.reading import DelimitedReader, Texts, UnreadableFile, fields_of, read_texts
 from app.db.unit_of_work import UnitOfWork
 from app.enums import Channel, TokenType
 from app.errors import quoted
-from app.opt_outs.service import opt_out_service
 
 BATCH = 5_000
 FLAG_COLUMN = "opted_out"
 SPOOL_IN_MEMORY_BYTES = 8 * 1024 * 1024  # a scrubbed file held before it is sent; past it, on disk
 DETECTION_SAMPLE = 100  # rows looked at to find the column to check, when no name says
-_FIELDS = attrgetter("fields")
 
 
 class Mode(StrEnum):
@@ -44,7 +41,8 @@ class ScrubCounts:
 class Scrubber:
     """A batch's rows are kept as the text they are written as, and their values to check: strings,
     which the garbage collector need not look through, as it would a list of fields per row for as
-    long as the batch waits for its check."""
+    long as the batch waits for its check. A row without quotes is never split into its fields:
+    its text is what csv.writer would write of them, and its value is cut from it."""
 
     def __init__(
         self,
@@ -67,19 +65,23 @@ class Scrubber:
         self._unplaced: list[list[str]] = []  # rows read before the column to check is found
         self._values: list[str] = []
         self._lines: list[str] = []  # as written, without the line break (and in flag mode, the flag)
-        self._account: AccountSettings | None = None  # read at the first batch
+        self._opted_out: OptedOutLookup | None = None  # made at the first batch, with the account's settings
         self._checks = BatchInFlight(uow.running)  # a batch checked and written while the next is read
 
-    async def add(self, records: list[Record], delimiter: str) -> None:
-        if records and not self._begun:
-            header, *records = records
+    async def add(self, batch: Texts, delimiter: str) -> None:
+        texts, unquoted = batch.texts, batch.unquoted
+        if texts and not self._begun:
+            [header] = fields_of(texts[:1], delimiter, unquoted=unquoted)
             self._begin(header, delimiter)
+            texts = texts[1:]
         if self._column is None:
-            self._unplaced += map(_FIELDS, records)
+            self._unplaced += fields_of(texts, delimiter, unquoted=unquoted)
             if len(self._unplaced) >= BATCH:
                 self._place()
+        elif unquoted:
+            self._take_texts(texts, self._column)
         else:
-            self._take(list(map(_FIELDS, records)), self._column)
+            self._take(list(fields_of(texts, delimiter, unquoted=False)), self._column)
         if len(self._values) >= BATCH:
             await self._flush()
         # A file read from disk, or a body already buffered, never waits: the batch in flight
@@ -95,11 +97,11 @@ class Scrubber:
         await self._checks.drain()
         return self.counts
 
-    def _begin(self, header: Record, delimiter: str) -> None:
-        self._names = [name.strip().lower() for name in header.fields]
+    def _begin(self, header: list[str], delimiter: str) -> None:
+        self._names = [name.strip().lower() for name in header]
         self._column = self._named_column(self._names)
         self._delimiter, self._begun = delimiter, True
-        names = [*header.fields, FLAG_COLUMN] if self.mode is Mode.FLAG else header.fields
+        names = [*header, FLAG_COLUMN] if self.mode is Mode.FLAG else header
         self.out.write((_csv_lines([names], delimiter)[0] + "\r\n").encode())
 
     def _named_column(self, names: list[str]) -> int | None:
@@ -137,24 +139,29 @@ class Scrubber:
         return best
 
     def _take(self, rows: list[list[str]], column: int) -> None:
-        self._values += [fields[column] if column < len(fields) else "" for fields in rows]
-        if self.mode is Mode.FLAG:  # the flag goes after a last field left empty, as csv.writer writes it
-            rows = [[*fields, ""] for fields in rows]
-        self._lines += _csv_lines(rows, self._delimiter)
+        values, lines = rows_cut(rows, column, self._delimiter, flagged=self.mode is Mode.FLAG)
+        self._values += values
+        self._lines += lines
+
+    def _take_texts(self, texts: list[str], column: int) -> None:
+        values, lines = texts_cut(texts, column, self._delimiter, flagged=self.mode is Mode.FLAG)
+        self._values += values
+        self._lines += lines
 
     async def _flush(self) -> None:
         values, lines, self._values, self._lines = self._values, self._lines, [], []
         if not values:
             return
-        if self._account is None:  # no batch in flight yet, on the unit's one connection
-            self._account = await account_service.settings(self.uow, self.actor, self.account_id)
-        normalised = tokens.normalise_each(values, self.channel.token_type, self._account.default_country)
-        await self._checks.submit(self._check(lines, normalised, self._account))
+        if self._opted_out is None:  # no batch in flight yet, on the unit's one connection
+            account = await account_service.settings(self.uow, self.actor, self.account_id)
+            self._opted_out = OptedOutLookup(self.uow, self.actor, account, self.channel)
+        lookup = self._opted_out
+        normalised = tokens.normalise_each(values, self.channel.token_type, lookup.account.default_country)
+        await self._checks.submit(self._check(lines, normalised, lookup))
 
-    async def _check(self, lines: list[str], normalised: list[str | None], account: AccountSettings) -> None:
+    async def _check(self, lines: list[str], normalised: list[str | None], lookup: OptedOutLookup) -> None:
         """The batch's opted-out rows found, counted, and the rest written, while the next is read."""
-        valid = [token for token in normalised if token is not None]
-        opted_out = await opt_out_service.opted_out_tokens(self.uow, self.actor, account, self.channel, valid)
+        opted_out = await lookup.among([token for token in normalised if token is not None])
         invalid, suppressed = normalised.count(None), sum(map(opted_out.__contains__, normalised))
         self.counts.invalid += invalid
         self.counts.suppressed += suppressed
@@ -168,6 +175,21 @@ class Scrubber:
             ]
         if kept:
             self.out.write(("\r\n".join(kept) + "\r\n").encode())
+
+
+def rows_cut(rows: list[list[str]], column: int, delimiter: str, *, flagged: bool) -> tuple[list[str], list[str]]:
+    """Each row's value to check (empty where a row is short), and its line as written but for
+    the flag, which goes after a last field left empty, as csv.writer writes it."""
+    values = [fields[column] if column < len(fields) else "" for fields in rows]
+    return values, _csv_lines([[*fields, ""] for fields in rows] if flagged else rows, delimiter)
+
+
+def texts_cut(texts: list[str], column: int, delimiter: str, *, flagged: bool) -> tuple[list[str], list[str]]:
+    """`rows_cut` of records without quotes, given as their text, which is what csv.writer writes
+    of their fields: each cut only as far as its value (tests/unit/test_scrub_csv.py)."""
+    cuts = column + 1
+    values = [fields[column] if len(fields := text.split(delimiter, cuts)) > column else "" for text in texts]
+    return values, [text + delimiter for text in texts] if flagged else texts
 
 
 def _csv_lines(rows: list[list[str]], delimiter: str) -> list[str]:
@@ -219,8 +241,8 @@ async def scrub_file(
     """The whole scrub, the rows written to `out`: from the HTTP route and the command line alike."""
     scrubber = Scrubber(uow, actor, account_id, channel, mode, out, column=column)
 
-    async def take(records: list[Record]) -> None:
-        await scrubber.add(records, reader.delimiter or ",")
+    async def take(batch: Texts) -> None:
+        await scrubber.add(batch, reader.delimiter or ",")
 
-    await read_records(reader, chunks, take)
+    await read_texts(reader, chunks, take)
     return await scrubber.finish()

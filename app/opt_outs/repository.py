@@ -105,6 +105,20 @@ _CHECK = """
 SELECT token, since, reason FROM opt_out_states
 WHERE list_id = $1 AND channel = $2 AND token = ANY($3::text[]) AND opted_out
 """
+# A scrub's: the tokens alone, from the index of opted-out states (token_type named so it is taken).
+_OPTED_OUT_TOKENS = """
+SELECT token FROM opt_out_states
+WHERE list_id = $1 AND token_type = $2 AND channel = $3 AND token = ANY($4::text[]) AND opted_out
+"""
+_ALL_OPTED_OUT_TOKENS = """
+SELECT coalesce(array_agg(token), '{}') FROM opt_out_states
+WHERE list_id = $1 AND token_type = $2 AND channel = $3 AND opted_out
+"""
+_COUNT_OPTED_OUT = """
+SELECT count(*) FROM (
+    SELECT FROM opt_out_states WHERE list_id = $1 AND token_type = $2 AND channel = $3 AND opted_out LIMIT $4
+) AS counted
+"""
 _EVENTS_BY_ID = (
     f"SELECT {EVENT_COLUMNS} FROM opt_out_events WHERE organization_id = $1 AND id = ANY($2::bigint[]) ORDER BY id"
 )
@@ -268,6 +282,17 @@ class OptOutRepository:
 
     async def opted_out(self, list_id: UUID, channel: str, tokens: Sequence[str]) -> dict[str, asyncpg.Record]:
         return {row["token"]: row for row in await self.connection.fetch(_CHECK, list_id, channel, list(tokens))}
+
+    async def opted_out_tokens(self, list_id: UUID, token_type: str, channel: str, tokens: Sequence[str]) -> set[str]:
+        rows = await self.connection.fetch(_OPTED_OUT_TOKENS, list_id, token_type, channel, list(tokens))
+        return {row[0] for row in rows}
+
+    async def all_opted_out_tokens(self, list_id: UUID, token_type: str, channel: str) -> set[str]:
+        """In one array: decoded by asyncpg as a whole, where rows would be one object each."""
+        return set(await self.connection.fetchval(_ALL_OPTED_OUT_TOKENS, list_id, token_type, channel))
+
+    async def count_opted_out_up_to(self, list_id: UUID, token_type: str, channel: str, *, at_most: int) -> int:
+        return int(await self.connection.fetchval(_COUNT_OPTED_OUT, list_id, token_type, channel, at_most))
 
     async def latest_event(self, list_id: UUID, token: str, channel: str) -> EventRecord | None:
         row = await self.connection.fetchrow(_LATEST, list_id, token, channel)

@@ -297,7 +297,27 @@ class OptOutService:
         account = await _as_seen_by(uow, actor, account)
         if not tokens:
             return set()
-        return set(await OptOutRepository(uow.connection).opted_out(account.list_id, channel.value, tokens))
+        repository = OptOutRepository(uow.connection)
+        return await repository.opted_out_tokens(account.list_id, channel.token_type.value, channel.value, tokens)
+
+    async def count_opted_out_up_to(
+        self, uow: UnitOfWork, actor: Actor, account: AccountSettings, channel: Channel, *, at_most: int
+    ) -> int:
+        """How many tokens are opted out of the channel in the account's list, counted to `at_most`."""
+        account = await _as_seen_by(uow, actor, account)
+        repository = OptOutRepository(uow.connection)
+        return await repository.count_opted_out_up_to(
+            account.list_id, channel.token_type.value, channel.value, at_most=at_most
+        )
+
+    async def all_opted_out_tokens(
+        self, uow: UnitOfWork, actor: Actor, account: AccountSettings, channel: Channel
+    ) -> set[str]:
+        """Every token opted out of the channel in the account's list: for a file that holds more
+        rows than that, one read instead of one probe a row. Ask `count_opted_out_up_to` first."""
+        account = await _as_seen_by(uow, actor, account)
+        repository = OptOutRepository(uow.connection)
+        return await repository.all_opted_out_tokens(account.list_id, channel.token_type.value, channel.value)
 
     async def latest_event(
         self, uow: UnitOfWork, actor: Actor, account: AccountSettings, token: str, channel: Channel

@@ -7,7 +7,8 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.bulk.scrub import _csv_lines
+from app.bulk.reading import fields_of
+from app.bulk.scrub import _csv_lines, rows_cut, texts_cut
 
 PLAIN = st.text(alphabet="ab1+é -_.", max_size=6)
 SPECIAL = st.text(alphabet="ab\"\r\n,;\t|\\' \x85\u2028", max_size=4)
@@ -37,6 +38,19 @@ def test_a_flag_after_a_last_field_left_empty_is_what_csv_writer_writes_with_the
     assert "".join(line + flag + "\r\n" for line in lines) == written_by_csv(
         [[*fields, flag] for fields in rows], delimiter
     )
+
+
+# What a record without quotes may hold: no line break, and something besides spaces.
+UNQUOTED_TEXT = st.text(alphabet="ab1+é -_.,;\t|", min_size=1, max_size=30).filter(str.strip)
+
+
+@given(st.lists(UNQUOTED_TEXT, max_size=8), DELIMITERS, st.integers(0, 4), st.booleans())
+def test_a_record_without_quotes_is_cut_as_its_fields_would_be(
+    texts: list[str], delimiter: str, column: int, flagged: bool
+) -> None:
+    rows = list(fields_of(texts, delimiter, unquoted=False))  # csv.reader's reading
+
+    assert texts_cut(texts, column, delimiter, flagged=flagged) == rows_cut(rows, column, delimiter, flagged=flagged)
 
 
 def test_what_needs_quoting_is_quoted() -> None:

@@ -128,3 +128,28 @@ async def test_a_keyless_scrub_is_told_any_key_will_do(api: ApiClient, account: 
 
     assert response.status_code == 401
     assert response.json()["error"]["message"] == "A valid API key is required (Bearer, or Basic password)."
+
+
+async def test_a_file_larger_than_the_list_is_checked_against_that_list_alone(
+    tenant: Tenant, other_tenant: Tenant, api: ApiClient
+) -> None:
+    # 12,000 rows: past the point where the list is read whole rather than probed a batch at a time
+    # (app/bulk/opted_out.py); the first 4,000 alone are probed. Both must suppress the same rows.
+    account, own_list = await tenant.create_account(), await tenant.create_account(scope="ACCOUNT")
+    await tenant.opt_out(account, "+31610000001", ["SMS"])
+    await tenant.opt_out(account, "+31610000002", ["SMS"])
+    await tenant.opt_in(account, "+31610000002", ["SMS"])  # opted back in: sent to
+    await tenant.opt_out(account, "+31610000003", ["WHATSAPP"])  # another channel
+    await tenant.opt_out(own_list, "+31610000004", ["SMS"])  # an account with a list of its own
+    await other_tenant.opt_out(await other_tenant.create_account(), "+31610000005", ["SMS"])
+    rows = [["phone", "n"]] + [[f"+3161{number:07d}", str(number)] for number in range(12_000)]
+    body = "".join(",".join(row) + "\n" for row in rows).encode()
+
+    whole = await scrub(api, tenant.reader_key, account, body)
+    start = await scrub(api, tenant.reader_key, account, body[: body.index(b"+31610004000")])
+    of_own_list = await scrub(api, tenant.reader_key, own_list, body)
+
+    assert table(whole, ",") == [row for row in rows if row[0] != "+31610000001"]
+    assert table(start, ",") == [row for row in rows[:4001] if row[0] != "+31610000001"]
+    assert table(of_own_list, ",") == [row for row in rows if row[0] != "+31610000004"]
+    assert [r.headers["x-stoplist-suppressed"] for r in (whole, start, of_own_list)] == ["1", "1", "1"]
