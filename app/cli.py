@@ -1,4 +1,4 @@
-"""stoplist serve | worker | migrate | org create | key create | import | scrub | export"""
+"""stoplist serve | worker | migrate | org create | key create|list|revoke|rotate | import | scrub | export"""
 
 import argparse
 import asyncio
@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from app import ids
+from app.auth.commands import add_key_commands, run_key_command
 from app.auth.service import ApiKeyService
 from app.bulk.commands import add_bulk_commands
 from app.bulk.run import run_export, run_import, run_scrub
@@ -49,13 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     org_create.add_argument("name")
     org_create.add_argument("--json", action="store_true", help="print JSON")
 
-    key = commands.add_parser("key", help="API keys").add_subparsers(dest="action", required=True)
-    key_create = key.add_parser("create", help="create another API key")
-    key_create.add_argument("--org", required=True, help="organization id (org_...)")
-    key_create.add_argument("--account", help="limit the key to one account (acc_...)")
-    key_create.add_argument("--role", required=True, choices=["admin", "writer", "reader"])
-    key_create.add_argument("--json", action="store_true", help="print JSON")
-
+    add_key_commands(commands)
     add_bulk_commands(commands)
     return parser
 
@@ -81,7 +76,8 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "org":
             create_organization(settings, args.name, as_json=args.json)
         elif args.command == "key":
-            create_key(settings, org=args.org, account=args.account, role=args.role, as_json=args.json)
+            keys = ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value())
+            run_key_command(args, keys, lambda work: _in_a_unit_of_work(settings, work))
         elif args.command == "import":
             run_import(args, lambda work: _in_a_unit_of_work(settings, work))
         elif args.command == "scrub":
@@ -195,20 +191,6 @@ def create_organization(settings: Settings, name: str, *, as_json: bool) -> None
         return
     print(f'Organization "{created.organization.name}" created: {organization_id}')
     print(f"Admin API key (shown once, store it now): {created.admin_key.key}")
-
-
-def create_key(settings: Settings, *, org: str, account: str | None, role: str, as_json: bool) -> None:
-    keys = ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value())
-    organization_id = ids.decode("Organization", org, field="org")
-    account_id = ids.decode("Account", account, field="account") if account else None
-    created = _in_a_unit_of_work(
-        settings, lambda unit: keys.create(unit, organization_id=organization_id, role=role, account_id=account_id)
-    )
-    if as_json:
-        _print_json({"apiKey": created.key, "role": role, "organizationId": org, "accountId": account})
-        return
-    scope = f"account {account}" if account else f"organization {org}"
-    print(f"{role.capitalize()} API key for {scope} (shown once, store it now): {created.key}")
 
 
 def _print_json(value: dict[str, Any]) -> None:

@@ -11,8 +11,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 
+from app.auth.key_watch import KeyWatch
 from app.auth.service import ApiKeyService
 from app.db.engine import build_engine
+from app.db.listener import Listener
 from app.db.unit_of_work import UnitsOfWork, Wakeups
 from app.feed.hub import FeedHub
 from app.http.exports import export_audience, export_history, export_inbound, export_opt_outs
@@ -42,6 +44,7 @@ class State(TypedDict):
     units: UnitsOfWork
     feed: FeedHub
     api_keys: ApiKeyService
+    key_watch: KeyWatch
     links_base: str
 
 
@@ -59,24 +62,32 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             else None
         )
         try:
-            listener_name = f"{settings.STOPLIST_DB_APPLICATION_NAME}-feed-listener"
-            async with FeedHub(
+            listener = Listener(database_url, application_name=f"{settings.STOPLIST_DB_APPLICATION_NAME}-listener")
+            feed = FeedHub(
                 engine,
-                database_url,
-                application_name=listener_name,
+                listener,
                 ring_size=settings.STOPLIST_FEED_RING_SIZE,
                 poll_interval=settings.STOPLIST_FEED_POLL_SECONDS,
-            ) as feed:
-                outbox = Wakeup()
-                units = UnitsOfWork(engine, Wakeups(feed=feed.committed, outbox=outbox))
-                background = workers(settings, outbox) if settings.STOPLIST_SERVE_RUNS_WORKERS else []
-                async with BackgroundWork(units, background):
-                    yield {
-                        "units": units,
-                        "feed": feed,
-                        "api_keys": ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value()),
-                        "links_base": settings.public_url,
-                    }
+            )
+            outbox = Wakeup()
+            units = UnitsOfWork(engine, Wakeups(feed=feed.committed, outbox=outbox))
+            api_keys = ApiKeyService(settings.STOPLIST_API_KEY_PEPPER.get_secret_value())
+            key_watch = KeyWatch(
+                units,
+                api_keys,
+                listener,
+                check_seconds=settings.STOPLIST_KEY_CHECK_SECONDS,
+                usage_seconds=settings.STOPLIST_KEY_USAGE_SECONDS,
+            )
+            background = workers(settings, outbox) if settings.STOPLIST_SERVE_RUNS_WORKERS else []
+            async with listener, feed, key_watch, BackgroundWork(units, background):
+                yield {
+                    "units": units,
+                    "feed": feed,
+                    "api_keys": api_keys,
+                    "key_watch": key_watch,
+                    "links_base": settings.public_url,
+                }
         finally:
             if collector is not None:
                 collector.cancel()

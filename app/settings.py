@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     STOPLIST_WS_PER_MESSAGE_DEFLATE: bool = False
     STOPLIST_FEED_RING_SIZE: int = 10_000  # recent events each process keeps for its subscribers
     STOPLIST_FEED_POLL_SECONDS: float = 0.1  # the feed's poll when no wake-up comes
+    # Each process re-reads the API keys it holds this often, in case a revocation's NOTIFY was lost.
+    STOPLIST_KEY_CHECK_SECONDS: float = 5.0
+    STOPLIST_KEY_USAGE_SECONDS: float = 30.0  # keys' last-used times are written this often
 
     @property
     def public_url(self) -> str:

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from typing import TypeAlias, TypeVar
 
 import strawberry
+from starlette.websockets import WebSocket
 
 from app.auth.actor import Actor
 from app.auth.service import ApiKeyService
@@ -25,6 +26,7 @@ class Context:
     event_results: SharedEventResults  # one per process: see graphql_schema/event_results.py
     links_base: str  # STOPLIST_PUBLIC_URL: opt-out links are {links_base}/o/{code}
     connection_params: dict[str, object] | None = None  # the WebSocket connection_init payload
+    websocket: WebSocket | None = None  # the connection an operation came on, if one did
 
     async def authenticate(self, token: str | None) -> bool:
         """Takes the caller from an API key (HTTP header or WebSocket connection_init)."""

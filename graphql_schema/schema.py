@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 
 from app.settings import Settings, get_settings
 from graphql_schema.accounts import AccountMutation, AccountQuery
+from graphql_schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from graphql_schema.audiences import AudienceQueryType
 from graphql_schema.contacts import ContactMutation, ContactQuery
 from graphql_schema.direct_delivery import DirectDeliveryExecutionContext
@@ -41,6 +42,7 @@ Query = merge_types(
         InboundQuery,
         WebhookQuery,
         SenderToolsQuery,
+        ApiKeyQuery,
     ),
 )
 Mutation = merge_types(
@@ -54,6 +56,7 @@ Mutation = merge_types(
         InboundMutation,
         WebhookMutation,
         SenderToolsMutation,
+        ApiKeyMutation,
     ),
 )
 Subscription = merge_types("Subscription", (FeedSubscription,))

@@ -114,7 +114,9 @@ class StoplistGraphQL(GraphQL[Context, None]):
             links_base=state.links_base,
         )
         # A WebSocket authenticates in its connection_init payload: see on_ws_connect.
-        if isinstance(request, Request):
+        if isinstance(request, WebSocket):
+            context.websocket = request
+        else:
             token = keys.bearer_token(request.headers.get("authorization"))
             if not await context.authenticate(token) and not _wants_graphiql(request):
                 raise HTTPException(401, "A valid API key is required: Authorization: Bearer <key>.")
@@ -129,6 +131,8 @@ class StoplistGraphQL(GraphQL[Context, None]):
             raise ConnectionRejectionError(
                 {"message": 'A valid API key is required: {"authorization": "Bearer <key>"}.'}
             )
+        if context.websocket is not None and context.actor.key_id is not None:  # closed if the key is revoked
+            context.websocket.state.key_watch.watch(context.actor.key_id, context.websocket)
         return cast(UnsetType, UNSET)  # acknowledged, with no payload
 
 

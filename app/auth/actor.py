@@ -24,7 +24,8 @@ class Actor:
         if self.account_id is not None:
             raise Forbidden(f"An account-scoped API key cannot {what}.")
 
-    def can_see_account(self, account_id: UUID) -> bool:
+    def can_see_account(self, account_id: UUID | None) -> bool:
+        """None: the organization itself (an organization's API key), which an account's key never sees."""
         return self.account_id is None or self.account_id == account_id
 
     @classmethod

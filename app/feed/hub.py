@@ -7,10 +7,11 @@ itself, so a slow consumer neither loses events nor makes memory grow. (How each
 reaches a subscriber's socket: graphql_schema/direct_delivery.py.)
 
 Wake-ups are only hints. A process's own commits wake its poller at once and are announced
-to the other processes with one NOTIFY per burst, sent after the commit from the hub's own
-connection: a NOTIFY inside each writing transaction would take PostgreSQL's global notify
-lock at every commit. The poller also polls on a timer, and its LISTEN connection reconnects
-after a drop, so nothing depends on a notification arriving."""
+to the other processes with one NOTIFY per burst, sent after the commit from the process's LISTEN
+connection (app/db/listener.py): a NOTIFY inside each writing transaction would take
+PostgreSQL's global notify lock at every commit. The poller also polls on a timer, and polls
+again whenever that connection comes back after a drop, so nothing depends on a notification
+arriving."""
 
 import asyncio
 import contextlib
@@ -19,11 +20,10 @@ from bisect import bisect_right
 from collections.abc import AsyncIterator
 from uuid import UUID
 
-import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import raw
-from app.db.urls import driver_url
+from app.db.listener import Listener
 from app.feed.repository import FeedFilter, read_after
 from app.opt_outs.cursor import START, EventPosition
 from app.opt_outs.records import EventRecord
@@ -99,18 +99,15 @@ class FeedHub:
     def __init__(
         self,
         engine: AsyncEngine,
-        database_url: str,
+        listener: Listener,
         *,
         ring_size: int = 10_000,
         poll_interval: float = 0.1,
         batch_size: int = 1_000,
-        application_name: str = "stoplist-feed-listener",
     ) -> None:
-        self._application_name = application_name
         self._engine = engine
-        self._database_url = driver_url(database_url)
-        self._listener: asyncpg.Connection | None = None
-        self._listener_pid = 0
+        self._listener = listener
+        listener.follow(CHANNEL, self._notified, self._wake_now)  # whatever was committed while it was away
         self._announce = asyncio.Event()
         self._ring = Ring(ring_size)
         self.position = START
@@ -125,7 +122,7 @@ class FeedHub:
             # Start at the present: what came before is served from the table.
             self.position = (await read_after(connection, EVERYTHING, START, 0)).high_water
         self._ring.start = self.position
-        self._tasks = [asyncio.create_task(work()) for work in (self._run, self._listen, self._announcer)]
+        self._tasks = [asyncio.create_task(work()) for work in (self._run, self._announcer)]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -134,35 +131,18 @@ class FeedHub:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self._listener is not None:
-            await self._listener.close()
 
     def committed(self) -> None:
         """This process committed events: poll now, and tell the other processes."""
         self._wake.set()
         self._announce.set()
 
-    async def _listen(self) -> None:
-        while True:
-            try:
-                self._listener = await asyncpg.connect(
-                    self._database_url, server_settings={"application_name": self._application_name}
-                )
-                self._listener_pid = self._listener.get_server_pid()
-                await self._listener.add_listener(CHANNEL, self._notified)
-                self._wake.set()  # whatever was committed while we were away
-                while not self._listener.is_closed():
-                    await asyncio.sleep(1.0)
-                logger.warning("feed listener connection closed; reconnecting")
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the database may be down: polling goes on meanwhile
-                logger.exception("feed listener failed; reconnecting")
-            await asyncio.sleep(1.0)
+    def _wake_now(self) -> None:
+        self._wake.set()
 
-    def _notified(self, _connection: object, pid: int, _channel: str, _payload: str) -> None:
+    def _notified(self, pid: int, _payload: str) -> None:
         # Our own NOTIFYs come back too: this process polled at its commits already.
-        if pid != self._listener_pid:
+        if pid != self._listener.pid:
             self._wake.set()
 
     async def _announcer(self) -> None:
@@ -170,10 +150,7 @@ class FeedHub:
             await self._announce.wait()
             await asyncio.sleep(0.002)  # one NOTIFY for the commits of a burst
             self._announce.clear()
-            listener = self._listener
-            if listener is not None and not listener.is_closed():
-                with contextlib.suppress(Exception):  # a lost hint costs one poll interval, no event
-                    await listener.execute(f"NOTIFY {CHANNEL}")
+            await self._listener.notify(CHANNEL)  # a lost hint costs one poll interval, no event
 
     def covers(self, position: EventPosition) -> bool:
         return position >= self._ring.start

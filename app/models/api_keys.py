@@ -16,3 +16,5 @@ class ApiKey(OrgScoped, table=True):
     key_prefix: str
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None  # a key replaced by a rotation: valid until then
+    last_used_at: datetime | None = None  # written in batches (app/auth/key_watch.py), so up to a minute late

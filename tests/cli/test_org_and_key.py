@@ -45,7 +45,8 @@ async def test_key_create_for_an_account_with_a_role(database_url: str, api: Api
 
     assert result.returncode == 0, result.stderr
     created = json.loads(result.stdout)
-    assert {k: v for k, v in created.items() if k != "apiKey"} == {
+    assert created["id"].startswith("key_")
+    assert {k: v for k, v in created.items() if k not in ("apiKey", "id")} == {
         "role": "reader",
         "organizationId": org_id,
         "accountId": account,
