@@ -44,6 +44,7 @@ def server(database_url: str) -> Iterator[Server]:
         "STOPLIST_API_KEY_PEPPER": PEPPER,
         "STOPLIST_WS_KEEP_ALIVE_SECONDS": "0.5",
         "STOPLIST_WS_INIT_TIMEOUT_SECONDS": "2",
+        "STOPLIST_KEY_USAGE_SECONDS": "0.2",  # so a key's last use shows soon
     }
     with running_server(env) as server:
         yield server

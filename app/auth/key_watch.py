@@ -64,15 +64,18 @@ class KeyWatch:
         self._wake.set()
 
     async def _run(self) -> None:
-        written = time.monotonic()
+        next_check = next_write = time.monotonic()
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.check_seconds)
-            self._wake.clear()
+                await asyncio.wait_for(self._wake.wait(), max(0.0, min(next_check, next_write) - time.monotonic()))
+            now = time.monotonic()
             try:
-                await self.check()
-                if time.monotonic() - written >= self.usage_seconds:
-                    written = time.monotonic()
+                if self._wake.is_set() or now >= next_check:
+                    self._wake.clear()
+                    next_check = now + self.check_seconds
+                    await self.check()
+                if now >= next_write:
+                    next_write = now + self.usage_seconds
                     await self._write_usage()
             except asyncio.CancelledError:
                 raise

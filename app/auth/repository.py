@@ -67,7 +67,7 @@ class ApiKeyRepository:
             .where(col(_KEY.organization_id) == organization_id, col(_KEY.id) == key_id)
             .values(**values)
             .returning(_KEY)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, populate_existing=True)
         )
         return result.scalar_one_or_none()
 
