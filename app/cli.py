@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from app import ids
+from app import ids, logs
 from app.auth.commands import add_key_commands, run_key_command
 from app.auth.service import ApiKeyService
 from app.bulk.commands import add_bulk_commands
@@ -58,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     settings = get_settings()
-    logging.basicConfig(level=settings.STOPLIST_LOG_LEVEL, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.STOPLIST_LOG_LEVEL, settings.STOPLIST_LOG_FORMAT)
     if args.command in ("org", "key", "import", "scrub", "export"):
         # Their output is the key, shown once: keep it from drowning in migration chatter.
         logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -115,6 +115,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
             port=port,
             workers=workers,
             log_level=settings.STOPLIST_LOG_LEVEL.lower(),
+            log_config=None,  # each worker sets the log up as this process did (app/logs.py)
+            access_log=False,  # app/http/request_log.py writes a line per request instead
             http="app.http.uvicorn_protocol:HeaderTimeoutProtocol",  # by name: each worker imports it
             timeout_keep_alive=settings.STOPLIST_HTTP_KEEP_ALIVE_SECONDS,
             ws="websockets-sansio",

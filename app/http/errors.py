@@ -7,10 +7,12 @@ from starlette.responses import Response
 _STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "NOT_FOUND": 404, "TOO_MANY": 400}
 
 
-def error_body(code: str, message: str, *, field: str | None = None) -> bytes:
+def error_body(code: str, message: str, *, field: str | None = None, request_id: str | None = None) -> bytes:
     error = {"code": code, "message": message}
     if field is not None:
         error["field"] = field
+    if request_id is not None:  # an internal error's: the id its traceback is logged with
+        error["requestId"] = request_id
     return orjson.dumps({"error": error})
 
 

@@ -43,6 +43,10 @@ class BackgroundWork:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    def stopped(self) -> list[str]:
+        """The workers whose task has ended: none while all is well (each restarts after a failure)."""
+        return [task.get_name() for task in self._tasks if task.done()]
+
     async def _supervise(self, worker: Worker) -> None:
         while True:
             try:

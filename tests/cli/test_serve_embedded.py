@@ -46,9 +46,17 @@ def test_serve_without_configuration_keeps_data_across_restarts() -> None:
             graphql(server.url, key, 'mutation { createAccount(name: "Kept") { account { id } } }')
         # Stopped (SIGTERM) with its PostgreSQL: a running postmaster keeps this file.
         assert not (pgdata / "postmaster.pid").exists()
-        with running_server(env) as server:
+        with running_server({**env, "XDG_RUNTIME_DIR": None}) as server:
             accounts = graphql(server.url, key, "{ organization { accounts { name } } }")
+            start = server.log.read_text()
         assert not (pgdata / "postmaster.pid").exists()
 
         assert accounts == {"organization": {"accounts": [{"name": "Kept"}]}}
+        # A normal start says where the data is and where it serves, without the database's chatter.
+        assert "XDG_RUNTIME_DIR" not in start and "Warning" not in start
+        assert [line.split(" INFO ")[1].split(":")[0] for line in start.splitlines() if " INFO " in line][:3] == [
+            "app.db.embedded",
+            "stoplist",
+            "uvicorn.error",
+        ]
         assert (Path(folder) / "data" / "pgdata" / "PG_VERSION").exists()

@@ -8,6 +8,7 @@ from graphql import GraphQLError
 from strawberry.extensions import QueryDepthLimiter
 
 from app.errors import InvalidInput
+from app.request_facts import RequestFacts, current
 from app.settings import Settings
 from graphql_schema.errors import StoplistErrors
 from graphql_schema.schema import StoplistSchema, build_schema
@@ -70,3 +71,15 @@ async def test_only_internal_errors_are_logged_and_never_with_the_document(caplo
     assert logged[0][2][1] == "Traceback (most recent call last):"
     assert logged[0][2][-1] == "builtins.RuntimeError: password=hunter2 in a stack trace"
     assert "+31611111111" not in caplog.text
+
+
+async def test_an_internal_error_carries_the_requests_id() -> None:
+    token = current.set(RequestFacts(id="req-7"))
+    try:
+        result = await masked_schema.execute("{ broken }")
+    finally:
+        current.reset(token)
+
+    assert [(e.message, e.extensions) for e in result.errors or []] == [
+        ("Internal server error.", {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-7"})
+    ]

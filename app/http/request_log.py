@@ -1,0 +1,84 @@
+"""One log line per HTTP request at INFO: its id, method, path (without the query string, which
+can hold personal data), status, duration, GraphQL operation and API key id (never the key).
+The id is the client's X-Request-Id when it is plain and short, else a new one, and is sent back
+in the X-Request-Id header; internal errors are logged with it and return it to the client
+(graphql_schema/errors.py, app/http/errors.py). A WebSocket connection gets its line when it
+ends. This replaces uvicorn's access log."""
+
+import logging
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.http.errors import error_body
+from app.ids import encode
+from app.log_privacy import redacted_traceback
+from app.request_facts import RequestFacts, current, request_id
+
+logger = logging.getLogger("stoplist.request")
+_JSON = [(b"content-type", b"application/json")]
+
+
+class RequestLog:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        facts = RequestFacts(id=request_id(_header(scope, b"x-request-id")))
+        token = current.set(facts)
+        started = time.perf_counter()
+        status = 0  # no answer began: the client went away, or the server failed before one
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", facts.id.encode())]
+            elif message["type"] == "websocket.accept":
+                status = 101
+            elif message["type"] == "websocket.close" and status == 101:
+                status = message.get("code", 1000)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as error:  # a bug: logged here, redacted, with the request id the client gets
+            logger.error("internal error serving %s\n%s", scope.get("path", ""), redacted_traceback(error))
+            if scope["type"] == "http" and status == 0:
+                await sending({"type": "http.response.start", "status": 500, "headers": _JSON})
+                body = error_body("INTERNAL_SERVER_ERROR", "Internal server error.", request_id=facts.id)
+                await sending({"type": "http.response.body", "body": body})
+        finally:
+            current.reset(token)
+            milliseconds = (time.perf_counter() - started) * 1000
+            key = encode("ApiKey", facts.key_id) if facts.key_id is not None else None
+            method = scope.get("method", "WEBSOCKET")
+            logger.info(
+                "%s %s %s %.1fms request=%s%s%s",
+                method,
+                scope.get("path", ""),
+                status,
+                milliseconds,
+                facts.id,
+                f" operation={facts.operation}" if facts.operation else "",
+                f" key={key}" if key else "",
+                extra={
+                    "request_id": facts.id,
+                    "method": method,
+                    "path": scope.get("path", ""),
+                    "status": status,
+                    "duration_ms": round(milliseconds, 1),
+                    "operation": facts.operation,
+                    "key_id": key,
+                },
+            )
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
