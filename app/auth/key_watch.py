@@ -18,6 +18,7 @@ from app.auth.repository import ApiKeyRepository
 from app.auth.service import ApiKeyService
 from app.db.listener import Listener
 from app.db.unit_of_work import UnitsOfWork
+from app.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -53,10 +54,7 @@ class KeyWatch:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait([self._task])
         with contextlib.suppress(Exception):  # the last uses; the database may be gone by now
             await self._write_usage()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from app.db.urls import driver_url
+from app.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +45,7 @@ class Listener:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait([self._task])
         if self._connection is not None:
             await self._connection.close()
 

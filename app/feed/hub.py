@@ -27,6 +27,7 @@ from app.db.listener import Listener
 from app.feed.repository import FeedFilter, read_after
 from app.opt_outs.cursor import START, EventPosition
 from app.opt_outs.records import EventRecord
+from app.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -126,11 +127,7 @@ class FeedHub:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
 
     def committed(self) -> None:
         """This process committed events: poll now, and tell the other processes."""

@@ -9,7 +9,6 @@ recorded when the process dies is sent again once the lease has run out (at leas
 the same id, so a receiver can drop the duplicate)."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from app.db import raw
 from app.db.unit_of_work import UnitsOfWork
+from app.tasks import cancel_and_wait
 
 Claimed = TypeVar("Claimed")
 Outcome = TypeVar("Outcome")
@@ -93,7 +93,4 @@ async def _until_something_happens(
     try:
         await asyncio.wait(waiting, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        if hint is not None:
-            hint.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await hint
+        await cancel_and_wait([hint])

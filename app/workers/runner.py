@@ -3,7 +3,6 @@ is logged and started again after a pause: one bad round (the database restartin
 not stop the work for good."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from types import TracebackType
 from typing import Self
 
 from app.db.unit_of_work import UnitsOfWork
+from app.tasks import cancel_and_wait
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +37,7 @@ class BackgroundWork:
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self._tasks)
 
     def stopped(self) -> list[str]:
         """The workers whose task has ended: none while all is well (each restarts after a failure)."""
