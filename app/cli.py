@@ -15,6 +15,7 @@ from app.auth.commands import add_key_commands, run_key_command
 from app.auth.service import ApiKeyService
 from app.bulk.commands import add_bulk_commands
 from app.bulk.run import run_export, run_import, run_scrub
+from app.cli_help import document
 from app.db import migrate
 from app.db.database import database_url
 from app.db.engine import build_engine
@@ -36,9 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="apply pending migrations, then serve GraphQL and HTTP")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (0.0.0.0: every interface)")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on")
+    serve.add_argument("--workers", type=int, default=1, help="server processes")
 
     commands.add_parser("migrate", help="apply pending migrations and exit")
     commands.add_parser(
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_key_commands(commands)
     add_bulk_commands(commands)
+    document(parser)
     return parser
 
 

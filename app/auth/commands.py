@@ -46,8 +46,7 @@ def add_key_commands(commands: Any) -> None:
     rotate.add_argument(
         "--grace",
         default=DEFAULT_GRACE,
-        help=f"how long the old secret keeps working: 0, or a number and s, m, h or d (default {DEFAULT_GRACE}, "
-        f"at most {MAX_GRACE.days}d)",
+        help=f"how long the old secret keeps working: 0, or a number and s, m, h or d, at most {MAX_GRACE.days}d",
     )
     rotate.add_argument("--json", action="store_true", help="print JSON")
 

@@ -15,6 +15,7 @@ from app.enums import Channel, Purpose, TokenType
 from app.errors import InvalidInput
 
 EXPORT_KINDS = ("optouts", "history", "audience", "inbound")
+FLAG = "a last column, opted_out (true, false or invalid)"
 FORMATS = ("csv", "tsv", "ndjson", "xlsx")
 
 
@@ -79,17 +80,19 @@ def add_bulk_commands(commands: "argparse._SubParsersAction[argparse.ArgumentPar
     scrub = commands.add_parser("scrub", help="a recipient file without (or flagging) its opted-out rows")
     scrub.add_argument("file", help="a CSV with a phone or e-mail column; - for stdin")
     scrub.add_argument("--account", required=True, help="the account (acc_...)")
-    scrub.add_argument("--channel", required=True, choices=list(Channel))
-    scrub.add_argument("--mode", choices=["remove", "flag"], default="remove")
+    scrub.add_argument("--channel", required=True, choices=list(Channel), help="the channel the campaign is sent on")
+    scrub.add_argument(
+        "--mode", choices=["remove", "flag"], default="remove", help=f"remove opted-out rows, or flag each in {FLAG}"
+    )
     scrub.add_argument("--column", help="the column to check (default: found by its name or what it holds)")
     scrub.add_argument("--output", "-o", help="write the file here (default: stdout)")
     _add_target(scrub)
     _add_file_options(scrub)
 
     export = commands.add_parser("export", help="stream an export to stdout or --output")
-    export.add_argument("kind", choices=EXPORT_KINDS)
+    export.add_argument("kind", choices=EXPORT_KINDS, help="what to export")
     export.add_argument("--account", help="the account (acc_...; optouts and history may leave it out)")
-    export.add_argument("--format", choices=FORMATS, default="csv")
+    export.add_argument("--format", choices=FORMATS, default="csv", help="the file's format")
     export.add_argument("--output", "-o", help="write the file here (default: stdout)")
     export.add_argument("--channel", choices=list(Channel), help="optouts, audience")
     export.add_argument("--token-type", choices=list(TokenType), help="optouts")
