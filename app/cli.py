@@ -2,12 +2,15 @@
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+import tempfile
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 from app import ids, logs
@@ -102,7 +105,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
     # (SIGTERM), or ends in a traceback (SIGINT). Exiting through Python runs the cleanup.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, _exit_on_signal)
-    with database_url(settings) as url:
+    with database_url(settings) as url, _metrics_shared_by(workers):
         migrate.upgrade(url)
         # Workers (and this process) read the resolved URL: they join the embedded server, never start one.
         os.environ["DATABASE_URL"] = url
@@ -125,6 +128,22 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> None:
             ws_max_size=settings.STOPLIST_MAX_BODY_BYTES,
             ws_per_message_deflate=settings.STOPLIST_WS_PER_MESSAGE_DEFLATE,
         )
+
+
+@contextlib.contextmanager
+def _metrics_shared_by(workers: int) -> Iterator[None]:
+    """With several workers, a folder where each writes its metrics, so that a scrape of any of
+    them sums them all (app/metrics.py); it is set before they start, and removed after."""
+    if workers == 1 or "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        yield
+        return
+    folder = tempfile.mkdtemp(prefix="stoplist-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    try:
+        yield
+    finally:
+        del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def work(settings: Settings) -> None:

@@ -26,10 +26,12 @@ from app.http.health import healthz, readyz
 from app.http.imports import import_contacts_route, import_opt_outs
 from app.http.inbound import inbound_sms
 from app.http.limits import RequestLimits
+from app.http.metrics import metrics_route
 from app.http.opt_out_pages.routes import OptOutPages, not_a_code, style
 from app.http.request_log import RequestLog
 from app.http.scrub import scrub
 from app.memory import collect_garbage_every, tune_garbage_collector
+from app.metrics import sample_pool_every
 from app.settings import Settings, get_settings
 from app.workers.all import workers
 from app.workers.runner import BackgroundWork
@@ -41,6 +43,7 @@ from graphql_schema.view import StoplistGraphQL
 logger = logging.getLogger("stoplist")
 # Routes that take files (http-contract.md): bounded by STOPLIST_MAX_UPLOAD_BYTES, not the body limit.
 UPLOAD_PATHS = ("/imports/", "/scrub")
+POOL_SAMPLE_SECONDS = 5.0  # each process's database pool, for GET /metrics
 
 
 class State(TypedDict):
@@ -50,6 +53,7 @@ class State(TypedDict):
     key_watch: KeyWatch
     background: BackgroundWork | None  # None where this process runs no background work
     migration_head: str
+    metrics_token: str | None  # GET /metrics needs it as a Bearer token, when set
     links_base: str
 
 
@@ -68,6 +72,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             if settings.STOPLIST_GC_INTERVAL_SECONDS > 0
             else None
         )
+        pool_sampler = asyncio.create_task(sample_pool_every(engine, POOL_SAMPLE_SECONDS))
         try:
             listener = Listener(database_url, application_name=f"{settings.STOPLIST_DB_APPLICATION_NAME}-listener")
             feed = FeedHub(
@@ -97,8 +102,10 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
                     "links_base": settings.public_url,
                     "background": background if runs_workers else None,
                     "migration_head": migration_head,
+                    "metrics_token": settings.metrics_token,
                 }
         finally:
+            pool_sampler.cancel()
             if collector is not None:
                 collector.cancel()
             await engine.dispose()
@@ -116,6 +123,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_route, methods=["GET"]),
             Route("/inbound/sms", inbound_sms, methods=["POST"]),
             Route("/imports/optouts", import_opt_outs, methods=["POST"]),
             Route("/imports/contacts", import_contacts_route, methods=["POST"]),

@@ -15,8 +15,10 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 @dataclass(slots=True)
 class RequestFacts:
     id: str
-    operation: str | None = None
+    operation: str | None = None  # for the log: the GraphQL operation's name, or its root fields
     key_id: UUID | None = None
+    root_field: str | None = None  # for the metrics: the first root field, a name the schema bounds
+    outcome: str | None = None  # a GraphQL answer's errors: client_error or server_error
 
 
 current: ContextVar[RequestFacts | None] = ContextVar("stoplist_request", default=None)
@@ -40,7 +42,7 @@ def note_key(key_id: UUID | None) -> None:
         facts.key_id = key_id
 
 
-def note_operation(name: str) -> None:
+def note_operation(name: str, root_field: str, outcome: str | None) -> None:
     facts = current.get()
     if facts is not None:
-        facts.operation = name
+        facts.operation, facts.root_field, facts.outcome = name, root_field, outcome

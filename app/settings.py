@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     STOPLIST_LOG_LEVEL: str = "INFO"
     # Browser pages on these origins may call the API (CORS); none by default.
     STOPLIST_CORS_ORIGINS: Origins = []
+    STOPLIST_METRICS_TOKEN: SecretStr = SecretStr("")  # when set, GET /metrics needs it as a Bearer token
     STOPLIST_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line, for log shippers
     # A full garbage collection this often keeps memory flat (app/memory.py); 0 turns it off.
     STOPLIST_GC_INTERVAL_SECONDS: float = 10.0
@@ -122,6 +123,10 @@ class Settings(BaseSettings):
     # Each process re-reads the API keys it holds this often, in case a revocation's NOTIFY was lost.
     STOPLIST_KEY_CHECK_SECONDS: float = 5.0
     STOPLIST_KEY_USAGE_SECONDS: float = 30.0  # keys' last-used times are written this often
+
+    @property
+    def metrics_token(self) -> str | None:
+        return self.STOPLIST_METRICS_TOKEN.get_secret_value() or None
 
     @property
     def public_url(self) -> str:

@@ -62,7 +62,15 @@ class StoplistErrors(MaskErrors):
 
     def on_operation(self) -> Iterator[None]:
         yield from super().on_operation()
-        note_operation(_operation_label(self.execution_context))
+        context = self.execution_context
+        errors = getattr(context.result, "errors", None) or []
+        outcome = None
+        if errors:
+            masked = any(error.message == self.error_message for error in errors)
+            outcome = "server_error" if masked else "client_error"
+        elif _refused_in_payload(getattr(context.result, "data", None)):
+            outcome = "client_error"
+        note_operation(_operation_label(context), _root_field(context), outcome)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         """Masked, with the request's id: the one its traceback is logged with."""
@@ -119,3 +127,26 @@ def _operation_label(context: ExecutionContext) -> str:
         return "(none)"
     fields = [s.name.value for s in operations[0].selection_set.selections if isinstance(s, FieldNode)]
     return ",".join(name[:64] for name in fields[:3]) + (",..." if len(fields) > 3 else "") or "(none)"
+
+
+def _root_field(context: ExecutionContext) -> str:
+    """The first root field of a document that passed validation (so a field of the schema), else
+    "(invalid)": what the metrics label a request by, never a name a client made up."""
+    result = context.result
+    document = context.graphql_document
+    if document is None or (result is not None and getattr(result, "data", None) is None):
+        return "(invalid)"
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            for selection in definition.selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    return selection.name.value
+    return "(invalid)"
+
+
+def _refused_in_payload(data: object) -> bool:
+    """Whether a root field's payload lists errors: a mutation refused as the contract says, in
+    its `errors`, is the client's error as much as a top-level one."""
+    if not isinstance(data, dict):
+        return False
+    return any(isinstance(payload, dict) and payload.get("errors") for payload in data.values())

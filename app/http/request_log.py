@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.http.errors import error_body
 from app.ids import encode
 from app.log_privacy import redacted_traceback
+from app.metrics import REQUEST_SECONDS, REQUESTS
 from app.request_facts import RequestFacts, current, request_id
 
 logger = logging.getLogger("stoplist.request")
@@ -53,7 +54,12 @@ class RequestLog:
                 await sending({"type": "http.response.body", "body": body})
         finally:
             current.reset(token)
-            milliseconds = (time.perf_counter() - started) * 1000
+            seconds = time.perf_counter() - started
+            milliseconds = seconds * 1000
+            if scope["type"] == "http":
+                operation = facts.root_field or _route(scope.get("path", ""))
+                REQUESTS.labels(operation, _outcome(status, facts.outcome)).inc()
+                REQUEST_SECONDS.labels(operation).observe(seconds)
             key = encode("ApiKey", facts.key_id) if facts.key_id is not None else None
             method = scope.get("method", "WEBSOCKET")
             logger.info(
@@ -75,6 +81,46 @@ class RequestLog:
                     "key_id": key,
                 },
             )
+
+
+# Plain-HTTP routes by name; what any other path is would be the client's to choose.
+_ROUTES = frozenset(
+    {
+        "/graphql",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/inbound/sms",
+        "/imports/optouts",
+        "/imports/contacts",
+        "/scrub",
+        "/exports/optouts",
+        "/exports/history",
+        "/exports/audience",
+        "/exports/inbound",
+        "/o/page.css",
+    }
+)
+
+
+def _route(path: str) -> str:
+    if path in _ROUTES:
+        return path
+    if path.startswith("/o/"):
+        return "/o/{code}"
+    if path.startswith("/graphiql/static/"):
+        return "/graphiql/static"
+    return "(other)"
+
+
+def _outcome(status: int, graphql: str | None) -> str:
+    if status == 0:
+        return "aborted"  # no answer began: the client went away
+    if status >= 500:
+        return "server_error"
+    if status >= 400:
+        return "client_error"
+    return graphql or "ok"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

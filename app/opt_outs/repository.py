@@ -72,7 +72,7 @@ FROM changed ORDER BY changed.token, changed.channel
 # need not send them, nor Python read them.
 _OPT_OUT_MANY = {
     True: f"{_OPT_OUT_MANY_CHANGE}RETURNING {EVENT_COLUMNS}",
-    False: f"{_OPT_OUT_MANY_CHANGE}RETURNING token",
+    False: f"{_OPT_OUT_MANY_CHANGE}RETURNING token, channel",
 }
 
 # Opting back in every opted-out channel of many tokens of either type at once (an import that
@@ -191,9 +191,10 @@ class OptOutRepository:
         The change is named as by `_opt_out_many`."""
         return [EventRecord(*row) for row in await self._opt_out_many(_OPT_OUT_MANY[True], **change)]
 
-    async def opt_out_many_tokens(self, **change: Any) -> list[str]:
-        """As `opt_out_many`, but only the token of each event: for when no endpoint will get them."""
-        return [row[0] for row in await self._opt_out_many(_OPT_OUT_MANY[False], **change)]
+    async def opt_out_many_tokens(self, **change: Any) -> list[tuple[str, str]]:
+        """As `opt_out_many`, but only the token and channel of each event: for when no endpoint
+        will get them."""
+        return [(row[0], row[1]) for row in await self._opt_out_many(_OPT_OUT_MANY[False], **change)]
 
     async def _opt_out_many(
         self,

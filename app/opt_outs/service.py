@@ -1,12 +1,14 @@
 import hashlib
 import json
+from collections import Counter as Tally
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
-from app import models, tokens
+from app import metrics, models, tokens
 from app.accounts.records import AccountSettings
 from app.accounts.service import account_service
 from app.auth.actor import Actor
@@ -151,7 +153,7 @@ class OptOutService:
         if key is not None:
             await repository.record_idempotent_result(actor.organization_id, account.id, key, [e.id for e in events])
         if events:
-            uow.events_written()  # the live feed hears of them at commit, here and in other processes
+            _written(uow, events)
             await webhook_service.enqueue(uow, account, events)
             if action is OptOutAction.OPT_OUT:
                 await contact_service.apply_opt_out_effect(uow, account, [token], token_type)
@@ -198,11 +200,14 @@ class OptOutService:
         if await webhook_service.may_deliver(uow, account, len(unique) * len(channel_names)):
             events = await repository.opt_out_many(**change)
             await webhook_service.deliver(uow, account, events)
-            changed = list(dict.fromkeys(event.token for event in events))
+            made = [(event.token, event.channel) for event in events]
         else:
-            changed = list(dict.fromkeys(await repository.opt_out_many_tokens(**change)))
+            made = await repository.opt_out_many_tokens(**change)
+        changed = list(dict.fromkeys(token for token, _ in made))
         if changed:
             uow.events_written()
+            tally = Tally(("OPT_OUT", channel, source.value) for _, channel in made)
+            uow.after_commit(partial(metrics.count_events, tally))
             await contact_service.apply_opt_out_effect(uow, account, changed, token_type)
         return changed
 
@@ -232,7 +237,7 @@ class OptOutService:
             evidence=evidence.to_json(),
         )
         if events:
-            uow.events_written()
+            _written(uow, events)
             await webhook_service.enqueue(uow, account, events)
         return events
 
@@ -490,6 +495,13 @@ async def _opted_out(
 
 
 opt_out_service = OptOutService()
+
+
+def _written(uow: UnitOfWork, events: list[EventRecord]) -> None:
+    """The live feed hears of these events at commit, here and in other processes, and the
+    metrics count them then (not before: the unit may yet roll back)."""
+    uow.events_written()
+    uow.after_commit(partial(metrics.count_events, Tally((e.action, e.channel, e.source) for e in events)))
 
 
 async def _as_seen_by(uow: UnitOfWork, actor: Actor, account: AccountSettings) -> AccountSettings:

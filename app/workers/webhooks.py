@@ -12,6 +12,7 @@ import orjson
 
 from app.db import raw
 from app.db.unit_of_work import UnitsOfWork
+from app.metrics import WEBHOOK_ATTEMPTS
 from app.webhooks.destinations import DeliveryClient, DeliveryFailed
 from app.webhooks.payloads import webhook_id
 from app.webhooks.repository import Attempt, ClaimedDelivery, WebhookRepository
@@ -37,6 +38,8 @@ def webhook_worker(
 
     async def record(connection: raw.Connection, attempts: list[Attempt]) -> None:
         await WebhookRepository(connection).record(attempts, retry_schedule, disable_after_seconds)
+        for attempt in attempts:
+            WEBHOOK_ATTEMPTS.labels(_outcome(attempt)).inc()
 
     async def run(units: UnitsOfWork) -> None:
         async with DeliveryClient(allow_private=allow_private, timeout=timeout) as client:
@@ -68,3 +71,9 @@ async def _deliver(client: DeliveryClient, delivery: ClaimedDelivery) -> Attempt
         error = str(failure) or type(failure).__name__
     duration_ms = round((time.monotonic() - started) * 1000)
     return Attempt(delivery, status_code, error, duration_ms)
+
+
+def _outcome(attempt: Attempt) -> str:
+    if attempt.error is None:
+        return "delivered"
+    return "refused" if attempt.status_code is not None else "no_answer"  # an answer, but not a 2xx; or none

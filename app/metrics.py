@@ -1,0 +1,65 @@
+"""The service's Prometheus metrics (GET /metrics, app/http/metrics.py).
+
+With several worker processes (`stoplist serve --workers N`) each process writes its values to
+files in PROMETHEUS_MULTIPROC_DIR, which `serve` makes before the workers start, and a scrape of
+any worker sums them all (prometheus-client's multiprocess mode). The mode is fixed when this
+module is first imported, as prometheus-client fixes it on its own import.
+
+Labels take only values the server itself bounds: an operation is the first root field of a
+GraphQL document, as the schema names it, or a route, never a client's own operation name."""
+
+import asyncio
+import contextlib
+import os
+from collections import Counter as Tally
+from typing import Any, Final
+
+from prometheus_client import Counter, Gauge, Histogram
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+MULTIPROCESS: Final = "PROMETHEUS_MULTIPROC_DIR" in os.environ
+
+REQUESTS = Counter("stoplist_requests", "HTTP requests, by operation and outcome", ["operation", "outcome"])
+REQUEST_SECONDS = Histogram(
+    "stoplist_request_duration_seconds",
+    "Time to serve an HTTP request, its body included",
+    ["operation"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+OPT_OUTS = Counter("stoplist_opt_outs", "Opt-outs recorded, by channel and source", ["channel", "source"])
+OPT_INS = Counter("stoplist_opt_ins", "Opt-ins recorded, by channel and source", ["channel", "source"])
+FEED_SUBSCRIBERS = Gauge(
+    "stoplist_feed_subscribers", "Open subscriptions to the live opt-out feed", multiprocess_mode="livesum"
+)
+FEED_LAG = Histogram(
+    "stoplist_feed_delivery_lag_seconds",
+    "From an event's time (its transaction's start) to its delivery to a live subscriber",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60),
+)
+WEBHOOK_ATTEMPTS = Counter("stoplist_webhook_attempts", "Webhook delivery attempts, by outcome", ["outcome"])
+DB_POOL = Gauge(
+    "stoplist_db_pool_connections",
+    "Database connections of the server processes' pools, by state",
+    ["state"],
+    multiprocess_mode="livesum",
+)
+
+
+def count_events(actions: Tally[tuple[str, str, str]]) -> None:
+    """Events committed, as (action, channel, source) and how many of each."""
+    for (action, channel, source), count in actions.items():
+        (OPT_OUTS if action == "OPT_OUT" else OPT_INS).labels(channel, source).inc(count)
+
+
+def sample_pool(engine: AsyncEngine) -> None:
+    """This process's pool as it is now; every process samples its own (`sample_pool_every`)."""
+    pool: Any = engine.sync_engine.pool
+    with contextlib.suppress(AttributeError):  # a pool without these counts (NullPool)
+        DB_POOL.labels("in_use").set(pool.checkedout())
+        DB_POOL.labels("idle").set(pool.checkedin())
+
+
+async def sample_pool_every(engine: AsyncEngine, seconds: float) -> None:
+    while True:
+        sample_pool(engine)
+        await asyncio.sleep(seconds)
