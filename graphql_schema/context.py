@@ -10,7 +10,6 @@ from app.auth.service import ApiKeyService
 from app.db.unit_of_work import UnitOfWork, UnitsOfWork
 from app.errors import Unauthenticated
 from app.feed.hub import FeedHub
-from app.request_facts import note_key
 from graphql_schema.event_results import SharedEventResults
 from graphql_schema.loaders import Loaders
 
@@ -33,7 +32,6 @@ class Context:
         """Takes the caller from an API key (HTTP header or WebSocket connection_init)."""
         actor = await self.api_keys.resolve(self.units, token) if token else None
         if actor is not None:
-            note_key(actor.key_id)
             self.maybe_actor = actor
             self.loaders = Loaders(self.units, actor)
         return actor is not None

@@ -13,6 +13,7 @@ from app.db.unit_of_work import UnitOfWork, UnitsOfWork
 from app.enums import Role
 from app.errors import Forbidden, InvalidInput, NotFound
 from app.ids import encode
+from app.request_facts import note_key
 
 MAX_GRACE = timedelta(days=90)  # a rotation's old key stays valid at most this long
 
@@ -57,7 +58,7 @@ class ApiKeyService:
             key_hash=keys.hash_key(key, self.pepper),
             key_prefix=keys.display_prefix(key),
         )
-        await ApiKeyRepository(uow.session).add(model)
+        await repository.add(model)
         return CreatedKey(key=key, model=model)
 
     async def create_as(self, uow: UnitOfWork, actor: Actor, *, role: str, account_id: UUID | None) -> CreatedKey:
@@ -67,29 +68,22 @@ class ApiKeyService:
         parsed_role = _role(role)
         if parsed_role.rank > actor.role.rank:
             raise Forbidden(f"This API key's role ({actor.role}) cannot create a key of role {parsed_role}.")
-        if actor.account_id is not None:
-            if account_id is None:
-                raise Forbidden(
-                    "An account-scoped API key can only create keys of its own account: give its accountId.",
-                    field="accountId",
-                )
-            if account_id != actor.account_id:
-                raise _missing_account(account_id)
-        elif account_id is not None and not await account_service.exists(uow, actor.organization_id, account_id):
-            raise _missing_account(account_id)
+        if account_id is None and actor.account_id is not None:
+            raise Forbidden(
+                "An account-scoped API key can only create keys of its own account: give its accountId.",
+                field="accountId",
+            )
+        if account_id is not None:  # one this key may see, else answered as a missing one
+            await account_service.settings(uow, actor, account_id)
         return await self.create(uow, organization_id=actor.organization_id, role=role, account_id=account_id)
 
     async def list(self, uow: UnitOfWork, actor: Actor, account_id: UUID | None) -> list[models.ApiKey]:
         """The keys an admin key may see: the organization's, or with an account given (always,
         for an account's key) those of that account. Revoked ones too: their times are history."""
         _require_admin(actor)
-        if actor.account_id is not None:
-            if account_id is not None and account_id != actor.account_id:
-                raise _missing_account(account_id)
-            account_id = actor.account_id
-        elif account_id is not None and not await account_service.exists(uow, actor.organization_id, account_id):
-            raise _missing_account(account_id)
-        return await ApiKeyRepository(uow.session).list_keys(actor.organization_id, account_id)
+        if account_id is not None:  # one this key may see, else answered as a missing one
+            await account_service.settings(uow, actor, account_id)
+        return await ApiKeyRepository(uow.session).list_keys(actor.organization_id, account_id or actor.account_id)
 
     async def revoke(self, uow: UnitOfWork, actor: Actor, key_id: UUID) -> models.ApiKey:
         """Revoked at once (again: left as it was); every process drops it once this commits."""
@@ -131,9 +125,7 @@ class ApiKeyService:
         now = time.monotonic()
         cached = self._cache.get(key_hash)
         if cached is not None and cached[0] > now:
-            actor = cached[1]
-            self._used[actor.key_id] = datetime.now(UTC)  # type: ignore[index]
-            return actor
+            return self._used_by(cached[1])
         async with units.read() as unit:
             model = await ApiKeyRepository(unit.session).get_active_by_hash(key_hash)
         if model is None:
@@ -148,7 +140,13 @@ class ApiKeyService:
         if model.expires_at is not None:  # never cached past the end of a rotation's grace
             until = min(until, now + (model.expires_at - datetime.now(UTC)).total_seconds())
         self._cache[key_hash] = (until, actor)
-        self._used[model.id] = datetime.now(UTC)
+        return self._used_by(actor)
+
+    def _used_by(self, actor: Actor) -> Actor:
+        """A key resolved for a request: its use noted for the batched write, and for the request's log."""
+        assert actor.key_id is not None  # every resolved key has its id
+        self._used[actor.key_id] = datetime.now(UTC)
+        note_key(actor.key_id)
         return actor
 
     def held(self) -> set[UUID]:
@@ -176,7 +174,3 @@ def _role(role: str) -> Role:
 
 def _require_admin(actor: Actor) -> None:
     actor.require(Role.ADMIN, what="manage API keys")
-
-
-def _missing_account(account_id: UUID) -> NotFound:
-    return NotFound(f'Account "{encode("Account", account_id)}" does not exist.', field="accountId")

@@ -11,7 +11,6 @@ from starlette.responses import Response
 from app.auth import keys
 from app.auth.actor import Actor
 from app.http.errors import error_response
-from app.request_facts import note_key
 
 
 def credentials(authorization: str | None) -> str | None:
@@ -31,10 +30,7 @@ def credentials(authorization: str | None) -> str | None:
 
 async def caller(request: Request) -> Actor | None:
     token = credentials(request.headers.get("authorization"))
-    actor: Actor | None = await request.state.api_keys.resolve(request.state.units, token) if token else None
-    if actor is not None:
-        note_key(actor.key_id)
-    return actor
+    return await request.state.api_keys.resolve(request.state.units, token) if token else None
 
 
 def unauthenticated(wanted: str = "writer API key") -> Response:

@@ -8,6 +8,7 @@ ends. This replaces uvicorn's access log."""
 import logging
 import time
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http.errors import error_body
@@ -28,7 +29,7 @@ class RequestLog:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        facts = RequestFacts(id=request_id(_header(scope, b"x-request-id")))
+        facts = RequestFacts(id=request_id(Headers(scope=scope).get("x-request-id")))
         token = current.set(facts)
         started = time.perf_counter()
         status = 0  # no answer began: the client went away, or the server failed before one
@@ -121,10 +122,3 @@ def _outcome(status: int, graphql: str | None) -> str:
     if status >= 400:
         return "client_error"
     return graphql or "ok"
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None

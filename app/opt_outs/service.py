@@ -1,7 +1,7 @@
 import hashlib
 import json
 from collections import Counter as Tally
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -153,7 +153,7 @@ class OptOutService:
         if key is not None:
             await repository.record_idempotent_result(actor.organization_id, account.id, key, [e.id for e in events])
         if events:
-            _written(uow, events)
+            _written(uow, ((e.action, e.channel, e.source) for e in events))
             await webhook_service.enqueue(uow, account, events)
             if action is OptOutAction.OPT_OUT:
                 await contact_service.apply_opt_out_effect(uow, account, [token], token_type)
@@ -205,9 +205,7 @@ class OptOutService:
             made = await repository.opt_out_many_tokens(**change)
         changed = list(dict.fromkeys(token for token, _ in made))
         if changed:
-            uow.events_written()
-            tally = Tally(("OPT_OUT", channel, source.value) for _, channel in made)
-            uow.after_commit(partial(metrics.count_events, tally))
+            _written(uow, (("OPT_OUT", channel, source.value) for _, channel in made))
             await contact_service.apply_opt_out_effect(uow, account, changed, token_type)
         return changed
 
@@ -237,7 +235,7 @@ class OptOutService:
             evidence=evidence.to_json(),
         )
         if events:
-            _written(uow, events)
+            _written(uow, ((e.action, e.channel, e.source) for e in events))
             await webhook_service.enqueue(uow, account, events)
         return events
 
@@ -497,11 +495,11 @@ async def _opted_out(
 opt_out_service = OptOutService()
 
 
-def _written(uow: UnitOfWork, events: list[EventRecord]) -> None:
-    """The live feed hears of these events at commit, here and in other processes, and the
-    metrics count them then (not before: the unit may yet roll back)."""
+def _written(uow: UnitOfWork, events: Iterable[tuple[str, str, str]]) -> None:
+    """Events written, as (action, channel, source): the live feed hears of them at commit, here
+    and in other processes, and the metrics count them then (not before: the unit may yet roll back)."""
     uow.events_written()
-    uow.after_commit(partial(metrics.count_events, Tally((e.action, e.channel, e.source) for e in events)))
+    uow.after_commit(partial(metrics.count_events, Tally(events)))
 
 
 async def _as_seen_by(uow: UnitOfWork, actor: Actor, account: AccountSettings) -> AccountSettings:
