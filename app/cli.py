@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
-from app import ids, logs
+from app import ids, logs, metrics
 from app.auth.commands import add_key_commands, run_key_command
 from app.auth.service import ApiKeyService
 from app.bulk.commands import add_bulk_commands
@@ -156,6 +156,7 @@ def work(settings: Settings) -> None:
         )
         sys.exit(2)
     url = settings.DATABASE_URL
+    metrics.record(settings.STOPLIST_METRICS)
     migrate.upgrade(url)
     logger.info("running background work (database %s)", redacted(url))
     asyncio.run(_work(url, settings))

@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from app import logs
+from app import logs, metrics
 from app.auth.key_watch import KeyWatch
 from app.auth.service import ApiKeyService
 from app.db.engine import build_engine
@@ -31,7 +31,6 @@ from app.http.opt_out_pages.routes import OptOutPages, not_a_code, style
 from app.http.request_log import RequestLog
 from app.http.scrub import scrub
 from app.memory import collect_garbage_every, tune_garbage_collector
-from app.metrics import sample_pool_every
 from app.settings import Settings, get_settings
 from app.workers.all import workers
 from app.workers.runner import BackgroundWork
@@ -59,6 +58,7 @@ class State(TypedDict):
 
 def create_app(settings: Settings, database_url: str) -> Starlette:
     migration_head = head_revision()
+    metrics.record(settings.STOPLIST_METRICS)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -72,7 +72,7 @@ def create_app(settings: Settings, database_url: str) -> Starlette:
             if settings.STOPLIST_GC_INTERVAL_SECONDS > 0
             else None
         )
-        pool_sampler = asyncio.create_task(sample_pool_every(engine, POOL_SAMPLE_SECONDS))
+        pool_sampler = asyncio.create_task(metrics.sample_pool_every(engine, POOL_SAMPLE_SECONDS))
         try:
             listener = Listener(database_url, application_name=f"{settings.STOPLIST_DB_APPLICATION_NAME}-listener")
             feed = FeedHub(

@@ -45,14 +45,52 @@ DB_POOL = Gauge(
 )
 
 
+_recording = True  # STOPLIST_METRICS: off, nothing is recorded and GET /metrics answers 404
+
+
+def record(on: bool) -> None:
+    """Whether this process records metrics; set once as it starts (`create_app`, `work`)."""
+    global _recording
+    _recording = on
+
+
+def recording() -> bool:
+    return _recording
+
+
+def request_served(operation: str, outcome: str, seconds: float) -> None:
+    if _recording:
+        REQUESTS.labels(operation, outcome).inc()
+        REQUEST_SECONDS.labels(operation).observe(seconds)
+
+
+def feed_subscribers_changed(by: int) -> None:
+    if _recording:
+        FEED_SUBSCRIBERS.inc(by)
+
+
+def feed_delivered(lag_seconds: float) -> None:
+    if _recording:
+        FEED_LAG.observe(lag_seconds)
+
+
+def webhook_attempted(outcome: str) -> None:
+    if _recording:
+        WEBHOOK_ATTEMPTS.labels(outcome).inc()
+
+
 def count_events(actions: Tally[tuple[str, str, str]]) -> None:
     """Events committed, as (action, channel, source) and how many of each."""
+    if not _recording:
+        return
     for (action, channel, source), count in actions.items():
         (OPT_OUTS if action == "OPT_OUT" else OPT_INS).labels(channel, source).inc(count)
 
 
 def sample_pool(engine: AsyncEngine) -> None:
     """This process's pool as it is now; every process samples its own (`sample_pool_every`)."""
+    if not _recording:
+        return
     pool: Any = engine.sync_engine.pool
     with contextlib.suppress(AttributeError):  # a pool without these counts (NullPool)
         DB_POOL.labels("in_use").set(pool.checkedout())

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     STOPLIST_LOG_LEVEL: str = "INFO"
     # Browser pages on these origins may call the API (CORS); none by default.
     STOPLIST_CORS_ORIGINS: Origins = []
+    # Off: no metrics are recorded and GET /metrics answers 404 (bench/overhead measures the cost).
+    STOPLIST_METRICS: bool = True
     STOPLIST_METRICS_TOKEN: SecretStr = SecretStr("")  # when set, GET /metrics needs it as a Bearer token
     STOPLIST_LOG_FORMAT: Literal["text", "json"] = "text"  # json: one object per line, for log shippers
     # A full garbage collection this often keeps memory flat (app/memory.py); 0 turns it off.

@@ -4,8 +4,8 @@ from typing import Annotated
 
 import strawberry
 
+from app import metrics
 from app.feed.service import MAX_FEED_ACCOUNTS, FeedRequest, feed_service
-from app.metrics import FEED_LAG, FEED_SUBSCRIBERS
 from graphql_schema import ids
 from graphql_schema.bounds import list_argument
 from graphql_schema.context import Info
@@ -57,15 +57,15 @@ class FeedSubscription:
         channel = current_channel.get()
         if channel is not None and not channel.ready():
             channel = None
-        FEED_SUBSCRIBERS.inc()
+        metrics.feed_subscribers_changed(+1)
         subscribed = time.time()
         try:
             async for event in feed_service.events(context.feed, context.units.engine, feed_filter, start):
                 if (occurred := event.occurred_at.timestamp()) >= subscribed:  # live, not replayed history
-                    FEED_LAG.observe(max(0.0, time.time() - occurred))
+                    metrics.feed_delivered(max(0.0, time.time() - occurred))
                 if channel is not None and await channel.deliver(event):
                     continue
                 channel = None  # the ordinary way from here on, so messages stay in order
                 yield OptOutEvent.from_model(event)
         finally:
-            FEED_SUBSCRIBERS.dec()
+            metrics.feed_subscribers_changed(-1)

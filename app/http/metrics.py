@@ -45,6 +45,8 @@ class _Outboxes:
 
 
 async def metrics_route(request: Request) -> Response:
+    if not metrics.recording():
+        return error_response(404, "NOT_FOUND", "Metrics are off on this server (STOPLIST_METRICS=false).")
     token: str | None = request.state.metrics_token
     if token is not None:
         given = keys.bearer_token(request.headers.get("authorization")) or ""

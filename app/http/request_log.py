@@ -11,10 +11,10 @@ import time
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import metrics
 from app.http.errors import error_body
 from app.ids import encode
 from app.log_privacy import redacted_traceback
-from app.metrics import REQUEST_SECONDS, REQUESTS
 from app.request_facts import RequestFacts, current, request_id
 
 logger = logging.getLogger("stoplist.request")
@@ -56,32 +56,35 @@ class RequestLog:
         finally:
             current.reset(token)
             seconds = time.perf_counter() - started
-            milliseconds = seconds * 1000
             if scope["type"] == "http":
                 operation = facts.root_field or _route(scope.get("path", ""))
-                REQUESTS.labels(operation, _outcome(status, facts.outcome)).inc()
-                REQUEST_SECONDS.labels(operation).observe(seconds)
-            key = encode("ApiKey", facts.key_id) if facts.key_id is not None else None
-            method = scope.get("method", "WEBSOCKET")
-            logger.info(
-                "%s %s %s %.1fms request=%s%s%s",
-                method,
-                scope.get("path", ""),
-                status,
-                milliseconds,
-                facts.id,
-                f" operation={facts.operation}" if facts.operation else "",
-                f" key={key}" if key else "",
-                extra={
-                    "request_id": facts.id,
-                    "method": method,
-                    "path": scope.get("path", ""),
-                    "status": status,
-                    "duration_ms": round(milliseconds, 1),
-                    "operation": facts.operation,
-                    "key_id": key,
-                },
-            )
+                metrics.request_served(operation, _outcome(status, facts.outcome), seconds)
+            if logger.isEnabledFor(logging.INFO):  # else (STOPLIST_LOG_LEVEL=WARNING) not even made
+                _log_line(scope, status, facts, seconds * 1000)
+
+
+def _log_line(scope: Scope, status: int, facts: RequestFacts, milliseconds: float) -> None:
+    key = encode("ApiKey", facts.key_id) if facts.key_id is not None else None
+    method = scope.get("method", "WEBSOCKET")
+    logger.info(
+        "%s %s %s %.1fms request=%s%s%s",
+        method,
+        scope.get("path", ""),
+        status,
+        milliseconds,
+        facts.id,
+        f" operation={facts.operation}" if facts.operation else "",
+        f" key={key}" if key else "",
+        extra={
+            "request_id": facts.id,
+            "method": method,
+            "path": scope.get("path", ""),
+            "status": status,
+            "duration_ms": round(milliseconds, 1),
+            "operation": facts.operation,
+            "key_id": key,
+        },
+    )
 
 
 # Plain-HTTP routes by name; what any other path is would be the client's to choose.

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 import orjson
 
+from app import metrics
 from app.db import raw
 from app.db.unit_of_work import UnitsOfWork
-from app.metrics import WEBHOOK_ATTEMPTS
 from app.webhooks.destinations import DeliveryClient, DeliveryFailed
 from app.webhooks.payloads import webhook_id
 from app.webhooks.repository import Attempt, ClaimedDelivery, WebhookRepository
@@ -39,7 +39,7 @@ def webhook_worker(
     async def record(connection: raw.Connection, attempts: list[Attempt]) -> None:
         await WebhookRepository(connection).record(attempts, retry_schedule, disable_after_seconds)
         for attempt in attempts:
-            WEBHOOK_ATTEMPTS.labels(_outcome(attempt)).inc()
+            metrics.webhook_attempted(_outcome(attempt))
 
     async def run(units: UnitsOfWork) -> None:
         async with DeliveryClient(allow_private=allow_private, timeout=timeout) as client:

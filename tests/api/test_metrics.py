@@ -3,6 +3,7 @@ parser: every process's counts summed whichever process answers, behind its toke
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -106,3 +107,26 @@ async def test_one_process_serves_its_own_metrics_without_a_token_when_none_is_s
     assert value(samples, "stoplist_opt_outs_total", channel="WHATSAPP", source="KEYWORD") >= 1
     assert value(samples, "stoplist_requests_total", operation="createAccount", outcome="ok") >= 1
     assert any(name == "process_resident_memory_bytes" for name, _ in samples)
+
+
+async def test_with_metrics_off_and_log_level_warning_the_server_answers_without_metrics_or_request_lines(
+    tenant: Tenant, database_url: str, tmp_path: Path
+) -> None:
+    """How bench/overhead's unobserved server runs: it must still serve every request."""
+    account = await tenant.create_account()
+    env = {
+        "DATABASE_URL": database_url,
+        "STOPLIST_API_KEY_PEPPER": PEPPER,
+        "STOPLIST_METRICS": "false",
+        "STOPLIST_LOG_LEVEL": "WARNING",
+    }
+    with running_server(env, log=tmp_path / "server.log") as server:
+        answered = await on_a_new_connection(server.url, CHECK, {"a": account}, tenant.reader_key)
+        status, _ = await scrape(server.url, token=None)
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+            body = (await http.get("/metrics")).json()
+
+    assert answered["data"]["checkOptOuts"] == [{"optedOut": False}]
+    assert status == 404
+    assert body["error"]["code"] == "NOT_FOUND" and "STOPLIST_METRICS=false" in body["error"]["message"]
+    assert "request=" not in (tmp_path / "server.log").read_text()
