@@ -3,7 +3,8 @@ API against the same answer computed by hand-written SQL. `./dev bench feed` mea
 opt-out feed instead (bench/feed), `./dev bench memory` the garbage collector's setting
 (bench/memory), `./dev bench inbound` inbound STOPs with their webhooks and confirmations
 (bench/inbound), `./dev bench sender` the sender tools (bench/sender), `./dev bench bulk` the bulk
-imports, exports and scrub (bench/bulk). See docs/BENCHMARKS.md."""
+imports, exports and scrub (bench/bulk), `./dev bench overhead` what metrics and request logs cost
+(bench/overhead). See docs/BENCHMARKS.md."""
 
 import argparse
 import asyncio
@@ -181,6 +182,11 @@ def main() -> None:
         from bench.bulk.cli import main as bulk
 
         bulk(sys.argv[2:])
+        return
+    if sys.argv[1:2] == ["overhead"]:  # `./dev bench overhead ...`: what metrics and request logs cost
+        from bench.overhead.cli import main as overhead
+
+        overhead(sys.argv[2:])
         return
     args = _parser().parse_args()
     if args.contacts < 1_000:

@@ -1,0 +1,178 @@
+"""The alternated passes: checkOptOuts and optOut against the observed server (metrics recorded,
+a log line per request) and the unobserved one (both off), in turn, each warmed up alike, on one
+database and one dataset. Both servers run all along: the idle one costs the same to either side."""
+
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from bench import cpu, http, sql
+from bench.dataset import CHANNEL, Dataset, Tenant
+from bench.figures import Figure
+from bench.http import RequestTemplate
+from bench.load import Driver, Plan, Run
+from bench.scenarios import CHECK_BATCH, CHECK_BATCHES, CHECK_CLIENTS, CHECK_QUERY, OPT_OUT_MUTATION, WRITE_CLIENTS
+from tests.support.server import Server
+
+TARGET = 1.05  # the unobserved server's throughput over the observed one's: under 5% cost
+
+
+@dataclass(frozen=True)
+class Side:
+    name: str  # "observed" or "unobserved"
+    server: Server
+
+
+@dataclass
+class Passes:
+    """Every pass of one scenario on one side."""
+
+    runs: list[Run] = field(default_factory=list)
+
+    @property
+    def per_second(self) -> float:
+        return sum(r.count for r in self.runs) / sum(r.elapsed for r in self.runs)
+
+    @property
+    def latencies(self) -> list[float]:
+        return sorted(latency for r in self.runs for latency in r.latencies)
+
+    def percentile(self, p: float) -> float:
+        ordered = self.latencies
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+    @property
+    def cpu_per_request(self) -> float:
+        return sum(r.server_cpu for r in self.runs) / max(1, sum(r.count + r.warmup_count for r in self.runs))
+
+    @property
+    def requests(self) -> int:
+        return sum(r.count + r.warmup_count for r in self.runs)
+
+
+@dataclass
+class Scenario:
+    """One scenario's passes on both sides, and the ratio of each round."""
+
+    label: str
+    unit: str
+    per_request: int  # tokens a request (check) or 1 (writes)
+    observed: Passes = field(default_factory=Passes)
+    unobserved: Passes = field(default_factory=Passes)
+
+    def passes(self, side: Side) -> Passes:
+        return self.observed if side.name == "observed" else self.unobserved
+
+    @property
+    def round_ratios(self) -> list[float]:
+        return [
+            off.per_second / on.per_second
+            for on, off in zip(self.observed.runs, self.unobserved.runs, strict=True)
+            if on.per_second
+        ]
+
+    def figures(self) -> list[Figure]:
+        on, off = self.observed, self.unobserved
+        return [
+            Figure(
+                f"{self.label}: throughput",
+                self.unit,
+                on.per_second * self.per_request,
+                off.per_second * self.per_request,
+                True,
+                max_ratio=TARGET,
+            ),
+            Figure(f"{self.label}: p50 latency", "ms", on.percentile(50) * 1000, off.percentile(50) * 1000, False),
+            Figure(f"{self.label}: p99 latency", "ms", on.percentile(99) * 1000, off.percentile(99) * 1000, False),
+            Figure(
+                f"{self.label}: server CPU per request",
+                "ms",
+                on.cpu_per_request * 1000,
+                off.cpu_per_request * 1000,
+                False,
+            ),
+        ]
+
+
+def orders(rounds: int, sides: Sequence[Side]) -> list[list[Side]]:
+    """Which side goes first alternates from round to round, so neither always runs warmer."""
+    return [list(sides) if index % 2 == 0 else list(reversed(sides)) for index in range(rounds)]
+
+
+async def timed(
+    driver: Driver, side: Side, template: RequestTemplate, values: list[str], expect: bytes, plan: Plan
+) -> Run:
+    server = side.server
+    before = cpu.tree_seconds(server.pid)
+    run = await driver.http(server.host, server.port, template, values, expect, plan)
+    run.server_cpu = cpu.tree_seconds(server.pid) - before
+    return run
+
+
+def _template(side: Side, key: str, query: str, variables: dict[str, object]) -> RequestTemplate:
+    return RequestTemplate.graphql(side.server.host, side.server.port, key, query, variables)
+
+
+async def checks(
+    driver: Driver,
+    connection: asyncpg.Connection,
+    sides: Sequence[Side],
+    tenant: Tenant,
+    dataset: Dataset,
+    rng: random.Random,
+    plan_times: tuple[float, float],
+    rounds: int,
+) -> Scenario:
+    duration, warmup = plan_times
+    batches = [rng.sample(dataset.msisdns, min(CHECK_BATCH, len(dataset.msisdns))) for _ in range(CHECK_BATCHES)]
+    for batch in batches[:3]:  # both servers give the same, right answer before anything is timed
+        expected = {r["token"] for r in await connection.fetch(sql.CHECK, tenant.list_id, CHANNEL, batch)}
+        assert expected == dataset.opted_out.intersection(batch) and expected
+        for side in sides:
+            variables = {"accountId": tenant.account_public_id, "tokens": batch}
+            answer = await http.graphql(side.server.host, side.server.port, tenant.admin_key, CHECK_QUERY, variables)
+            statuses = answer["checkOptOuts"]
+            assert [s["token"] for s in statuses] == batch, f"{side.name}: every token, in order"
+            assert {s["token"] for s in statuses if s["optedOut"]} == expected, side.name
+
+    scenario = Scenario(f"checkOptOuts x{CHECK_BATCH}, {CHECK_CLIENTS} clients", "tokens/s", CHECK_BATCH)
+    plan = Plan(concurrency=CHECK_CLIENTS, duration=duration, warmup=warmup)
+    values = [json.dumps(b) for b in batches]
+    variables = {"accountId": tenant.account_public_id, "tokens": http.VALUE}
+    for order in orders(rounds, sides):
+        for side in order:
+            template = _template(side, tenant.admin_key, CHECK_QUERY, variables)
+            run = await timed(driver, side, template, values, b'{"data":{"checkOptOuts":[', plan)
+            scenario.passes(side).runs.append(run)
+    return scenario
+
+
+async def writes(
+    driver: Driver,
+    connection: asyncpg.Connection,
+    sides: Sequence[Side],
+    tenant: Tenant,
+    tokens: list[str],
+    plan_times: tuple[float, float],
+    rounds: int,
+) -> Scenario:
+    """Each pass writes fresh tokens of its own slice; afterwards each slice's written tokens must
+    have exactly one state and one event each."""
+    duration, warmup = plan_times
+    slices = [tokens[i :: 2 * rounds] for i in range(2 * rounds)]
+    scenario = Scenario(f"optOut, {WRITE_CLIENTS} clients", "/s", 1)
+    plan = Plan(concurrency=WRITE_CLIENTS, duration=duration, warmup=warmup, cycle=False)
+    variables = {"input": {"accountId": tenant.account_public_id, "token": http.VALUE, "channels": [CHANNEL]}}
+    passes = (side for order in orders(rounds, sides) for side in order)
+    for side, fresh in zip(passes, slices, strict=True):
+        template = _template(side, tenant.admin_key, OPT_OUT_MUTATION, variables)
+        run = await timed(driver, side, template, [json.dumps(t) for t in fresh], b'"action":"OPT_OUT"', plan)
+        written = run.warmup_count + run.count
+        assert written < len(fresh), "ran out of fresh tokens: raise WRITES_PER_SECOND in bench/overhead/cli.py"
+        row = await connection.fetchrow(sql.WRITTEN, tenant.list_id, fresh[: written + 100])
+        assert (row["states"], row["events"]) == (written, written), (side.name, dict(row), written)
+        scenario.passes(side).runs.append(run)
+    return scenario
