@@ -11,13 +11,17 @@ GraphQL document, as the schema names it, or a route, never a client's own opera
 import asyncio
 import contextlib
 import os
+import re
 from collections import Counter as Tally
+from pathlib import Path
 from typing import Any, Final
 
 from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.multiprocess import mark_process_dead
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MULTIPROCESS: Final = "PROMETHEUS_MULTIPROC_DIR" in os.environ
+_LIVE_GAUGE_FILE = re.compile(r"gauge_live[a-z]+_(\d+)\.db")
 
 REQUESTS = Counter("stoplist_requests", "HTTP requests, by operation and outcome", ["operation", "outcome"])
 REQUEST_SECONDS = Histogram(
@@ -101,3 +105,23 @@ async def sample_pool_every(engine: AsyncEngine, seconds: float) -> None:
     while True:
         sample_pool(engine)
         await asyncio.sleep(seconds)
+
+
+def forget_dead_processes() -> None:
+    """Drops the live gauges' files of worker processes that are gone. A worker that died (a
+    crash, a kill) is replaced by uvicorn, and its files would otherwise be summed for ever:
+    subscribers and pool connections it no longer has. Each multiprocess scrape does it."""
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    for path in Path(folder).iterdir():
+        if (match := _LIVE_GAUGE_FILE.fullmatch(path.name)) and not _alive(int(match[1])):
+            mark_process_dead(int(match[1]), folder)  # type: ignore[no-untyped-call]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's: not one of ours, but not ours to drop either
+        return True
+    return True

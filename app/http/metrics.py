@@ -60,6 +60,7 @@ async def metrics_route(request: Request) -> Response:
     outboxes = CollectorRegistry()
     outboxes.register(_Outboxes(rows))
     if metrics.MULTIPROCESS:
+        metrics.forget_dead_processes()
         processes = CollectorRegistry()
         MultiProcessCollector(processes)  # type: ignore[no-untyped-call]
         body = generate_latest(processes)

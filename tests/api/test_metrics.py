@@ -2,6 +2,9 @@
 parser: every process's counts summed whichever process answers, behind its token."""
 
 import asyncio
+import os
+import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -130,3 +133,36 @@ async def test_with_metrics_off_and_log_level_warning_the_server_answers_without
     assert status == 404
     assert body["error"]["code"] == "NOT_FOUND" and "STOPLIST_METRICS=false" in body["error"]["message"]
     assert "request=" not in (tmp_path / "server.log").read_text()
+
+
+def _workers(server_pid: int) -> set[int]:
+    """uvicorn's worker processes of `stoplist serve` (spawned children, not its resource tracker)."""
+    found = set()
+    for task in Path(f"/proc/{server_pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline and b"resource_tracker" not in cmdline:
+                found.add(int(child))
+    return found
+
+
+async def test_a_killed_workers_subscribers_are_no_longer_counted_once_it_is_replaced(
+    tenant: Tenant, database_url: str
+) -> None:
+    env = {"DATABASE_URL": database_url, "STOPLIST_API_KEY_PEPPER": PEPPER}
+    with running_server(env, workers=2) as server:
+        first = _workers(server.pid)
+        async with subscribed(server.url, tenant.reader_key):
+            await asyncio.sleep(0.5)
+            _, before = await scrape(server.url, token=None)
+            for pid in first:
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 60
+            while len(_workers(server.pid) - first) < 2:  # uvicorn starts one in place of each
+                assert time.monotonic() < deadline, "uvicorn did not replace the killed workers"
+                await asyncio.sleep(0.2)
+        status, after = await scrape(server.url, token=None)
+
+    assert value(before, "stoplist_feed_subscribers") == 1
+    assert status == 200
+    assert value(after, "stoplist_feed_subscribers") == 0
