@@ -66,8 +66,8 @@ class RequestLog:
 def _log_line(scope: Scope, status: int, facts: RequestFacts, milliseconds: float) -> None:
     key = encode("ApiKey", facts.key_id) if facts.key_id is not None else None
     method = scope.get("method", "WEBSOCKET")
-    logger.info(
-        "%s %s %s %.1fms request=%s%s%s",
+    # makeRecord and handle, not info(): info() would look up its caller's frame for every line.
+    arguments = (
         method,
         scope.get("path", ""),
         status,
@@ -75,6 +75,15 @@ def _log_line(scope: Scope, status: int, facts: RequestFacts, milliseconds: floa
         facts.id,
         f" operation={facts.operation}" if facts.operation else "",
         f" key={key}" if key else "",
+    )
+    record = logger.makeRecord(
+        logger.name,
+        logging.INFO,
+        __file__,
+        0,
+        "%s %s %s %.1fms request=%s%s%s",
+        arguments,
+        None,
         extra={
             "request_id": facts.id,
             "method": method,
@@ -85,6 +94,7 @@ def _log_line(scope: Scope, status: int, facts: RequestFacts, milliseconds: floa
             "key_id": key,
         },
     )
+    logger.handle(record)
 
 
 # Plain-HTTP routes by name; what any other path is would be the client's to choose.

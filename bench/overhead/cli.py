@@ -44,8 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--contacts", type=int, default=FULL_SIZE, help="contacts to load (default 1,000,000)")
     parser.add_argument("--workers", type=int, default=1, help="processes of each `stoplist serve` (default 1)")
     parser.add_argument("--quick", action="store_true", help="short runs, for a smoke test")
-    parser.add_argument("--rounds", type=int, help="passes of each side per scenario, alternated (default 4, quick 1)")
-    parser.add_argument("--duration", type=float, help="seconds per pass (default 10, quick 3)")
+    parser.add_argument("--rounds", type=int, help="passes of each side per scenario, alternated (default 6, quick 1)")
+    parser.add_argument("--duration", type=float, help="seconds per pass (default 8, quick 3)")
     parser.add_argument("--warmup", type=float, help="warm-up seconds before each pass (default 2, quick 1)")
     parser.add_argument("--only", action="append", choices=PARTS, help="run only this scenario (repeatable)")
     parser.add_argument("--seed", type=int, default=1, help="dataset and token seed (default 1)")
@@ -54,8 +54,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _defaults(args: argparse.Namespace) -> None:
-    args.rounds = args.rounds or (1 if args.quick else 4)
-    args.duration = args.duration or (3.0 if args.quick else 10.0)
+    args.rounds = args.rounds or (1 if args.quick else 6)
+    args.duration = args.duration or (3.0 if args.quick else 8.0)
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 2.0)
 
 
@@ -103,7 +103,7 @@ def reading(args: argparse.Namespace, measured: list[Scenario]) -> str:
     sentences = [
         f"Both servers ran at once on the same database ({processes}), one with a log line per request "
         "and metrics recorded, one with both off; their passes alternated, "
-        f"{args.rounds} of {args.duration:g} s each after {args.warmup:g} s of warm-up."
+        f"{args.rounds} of {args.duration:g} s each after {args.warmup:g} s of warm-up; a rate is the median pass's."
     ]
     for scenario in measured:
         throughput, _, _, cpu = scenario.figures()
