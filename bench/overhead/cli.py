@@ -8,11 +8,13 @@ cost under 5% of throughput. Writes docs/BENCHMARKS.md, "Metrics and logs", afte
 
 import argparse
 import asyncio
+import contextlib
 import math
 import random
 import shlex
 import sys
 import textwrap
+from collections.abc import Iterator
 
 import asyncpg
 import httpx
@@ -21,9 +23,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from bench import dataset as data
 from bench.feed import say
 from bench.figures import Figure, text_table, verdicts
-from bench.load import Driver
-from bench.overhead.measure import TARGET, Scenario, Side, checks, writes
+from bench.load import Driver, Plan
+from bench.overhead.measure import TARGET, Checks, Scenario, Side, Writes, in_turn
 from bench.report import ResultsSection
+from bench.scenarios import CHECK_CLIENTS, WRITE_CLIENTS
 from bench.session import LOGS, ROOT, add_docs_options, report_log_findings, session
 from tests.support.server import Server, running_server
 
@@ -82,15 +85,28 @@ def _request_lines(server: Server) -> int:
     return sum(" request=" in line for line in server.log.read_text(errors="replace").splitlines())
 
 
-async def _check_switches(on: Server, off: Server, measured: list[Scenario]) -> None:
+async def _check_switches(on: Server, off: Server, served: int) -> None:
     """The observed server counted and logged every request it was sent; the other neither."""
-    served = sum(s.observed.requests for s in measured)
     counted = await _requests_counted(on)
     measured_counts = sum(counted.get(operation, 0.0) for operation in ("checkOptOuts", "optOut"))
     assert measured_counts >= served, f"the observed server's metrics counted {measured_counts:.0f} of {served}"
     assert _request_lines(on) >= served, f"the observed server logged {_request_lines(on)} of {served} requests"
     assert await _metrics_status(off) == 404, "the unobserved server still serves /metrics"
     assert _request_lines(off) == 0, "the unobserved server logged request lines"
+
+
+@contextlib.contextmanager
+def _pair(env: dict[str, str | None], workers: int, index: int) -> Iterator[list[Side]]:
+    """A fresh observed and unobserved server for round `index`, started in the round's order."""
+    settings = {"observed": OBSERVED, "unobserved": UNOBSERVED}
+    with contextlib.ExitStack() as stack:
+        started = {
+            name: stack.enter_context(
+                running_server({**env, **settings[name]}, workers=workers, log=LOGS / f"overhead-{name}-{index}.log")
+            )
+            for name in ([*settings] if index % 2 == 0 else [*reversed(settings)])
+        }
+        yield [Side("observed", started["observed"]), Side("unobserved", started["unobserved"])]
 
 
 def _percent(ratio: float) -> str:
@@ -101,9 +117,9 @@ def reading(args: argparse.Namespace, measured: list[Scenario]) -> str:
     """The table in words, made from the same run, so the prose cannot lag behind it."""
     processes = f"{args.workers} process{'es' if args.workers > 1 else ''} each"
     sentences = [
-        f"Both servers ran at once on the same database ({processes}), one with a log line per request "
-        "and metrics recorded, one with both off; their passes alternated, "
-        f"{args.rounds} of {args.duration:g} s each after {args.warmup:g} s of warm-up; a rate is the median pass's."
+        f"Each of {args.rounds} rounds started a fresh pair of servers on the same database ({processes}), one "
+        "with a log line per request and metrics recorded, one with both off, and ran a pass of each scenario "
+        f"on each in turn, {args.duration:g} s after {args.warmup:g} s of warm-up; a rate is the median pass's."
     ]
     for scenario in measured:
         throughput, _, _, cpu = scenario.figures()
@@ -122,40 +138,38 @@ async def run(args: argparse.Namespace, command: str) -> int:
     parts = set(args.only or PARTS)
     passes = 2 * args.rounds
     spare = passes * WRITES_PER_SECOND * math.ceil(args.duration + args.warmup) if "writes" in parts else 0
-    measured: list[Scenario] = []
     driver = Driver()
     try:
         async with session("overhead") as run_session:
-            database = run_session.database
-            env = run_session.env
-            with (
-                running_server({**env, **OBSERVED}, workers=args.workers, log=LOGS / "overhead-observed.log") as on,
-                running_server(
-                    {**env, **UNOBSERVED}, workers=args.workers, log=LOGS / "overhead-unobserved.log"
-                ) as off,
-            ):
-                sides = [Side("observed", on), Side("unobserved", off)]
-                say(f"Observed server on {on.url}, unobserved on {off.url}, {args.workers} process(es) each")
-                tenant = await data.create_tenant(database.url, run_session.pepper, on.host, on.port, GROUPS)
-                dataset = data.generate(args.contacts, spare, GROUPS, args.seed)
-                connection = await asyncpg.connect(database.url)
-                try:
-                    say(f"Loading {args.contacts:,} contacts ...")
-                    await data.load(connection, tenant, dataset, args.seed)
-                    rng = random.Random(args.seed + 2)
-                    times = (args.duration, args.warmup)
-                    if "check" in parts:
-                        say(f"checkOptOuts: {args.rounds} round(s) of each side ...")
-                        measured.append(
-                            await checks(driver, connection, sides, tenant, dataset, rng, times, args.rounds)
-                        )
-                    if "writes" in parts:
-                        say(f"optOut: {args.rounds} round(s) of each side ...")
-                        tokens = dataset.spare_msisdns
-                        measured.append(await writes(driver, connection, sides, tenant, tokens, times, args.rounds))
-                finally:
-                    await connection.close()
-                await _check_switches(on, off, measured)
+            database, env = run_session.database, run_session.env
+            with running_server({**env, **UNOBSERVED}, log=LOGS / "overhead-setup.log") as setup:
+                tenant = await data.create_tenant(database.url, run_session.pepper, setup.host, setup.port, GROUPS)
+            dataset = data.generate(args.contacts, spare, GROUPS, args.seed)
+            connection = await asyncpg.connect(database.url)
+            try:
+                say(f"Loading {args.contacts:,} contacts ...")
+                await data.load(connection, tenant, dataset, args.seed)
+                checks = writes = None
+                if "check" in parts:
+                    plan = Plan(concurrency=CHECK_CLIENTS, duration=args.duration, warmup=args.warmup)
+                    checks = Checks(tenant, dataset, random.Random(args.seed + 2), plan)
+                if "writes" in parts:
+                    plan = Plan(concurrency=WRITE_CLIENTS, duration=args.duration, warmup=args.warmup, cycle=False)
+                    writes = Writes(tenant, dataset.spare_msisdns, passes, plan)
+                for index in range(args.rounds):
+                    with _pair(env, args.workers, index) as sides:
+                        say(f"Round {index + 1} of {args.rounds}: fresh servers, {args.workers} process(es) each")
+                        served = 0
+                        for measurement in (checks, writes):
+                            if isinstance(measurement, Checks):
+                                await measurement.verify(connection, sides)
+                            for side in in_turn(index, sides) if measurement is not None else []:
+                                run = await measurement.run(driver, connection, side)  # type: ignore[union-attr]
+                                served += (run.count + run.warmup_count) if side.name == "observed" else 0
+                        await _check_switches(sides[0].server, sides[1].server, served)
+                measured = [m.scenario for m in (checks, writes) if m is not None]
+            finally:
+                await connection.close()
     finally:
         driver.close()
     report_log_findings("overhead")
@@ -166,16 +180,16 @@ async def run(args: argparse.Namespace, command: str) -> int:
     say(summary + "\n\n" + verdicts(figures))
     full = args.contacts == FULL_SIZE and not args.quick and not args.only
     if args.docs or (full and not args.no_docs):
-        setup = {
+        described = {
             "dataset": f"{args.contacts:,} contacts, as `./dev bench` loads them",
             "observed server": f"`stoplist serve --workers {args.workers}`, STOPLIST_LOG_LEVEL=INFO (log to a file), "
             "STOPLIST_METRICS=true",
             "unobserved server": f"`stoplist serve --workers {args.workers}`, STOPLIST_LOG_LEVEL=WARNING, "
             "STOPLIST_METRICS=false",
-            "runs": f"{args.rounds} alternated passes per side and scenario, {args.duration:g} s each after "
-            f"{args.warmup:g} s warm-up",
+            "runs": f"{args.rounds} rounds, each with a fresh pair of servers and a pass per side and scenario "
+            f"in turn, {args.duration:g} s each after {args.warmup:g} s warm-up",
         }
-        RESULTS.record(command, run_session.machine_info, setup, figures, summary)
+        RESULTS.record(command, run_session.machine_info, described, figures, summary)
         say(f"Results written to {DOCS.relative_to(ROOT)}")
     return 0
 

@@ -1,6 +1,8 @@
-"""The alternated passes: checkOptOuts and optOut against the observed server (metrics recorded,
-a log line per request) and the unobserved one (both off), in turn, each warmed up alike, on one
-database and one dataset. Both servers run all along: the idle one costs the same to either side."""
+"""The passes: checkOptOuts and optOut against the observed server (metrics recorded, a log line
+per request) and the unobserved one (both off), in turn, each warmed up alike, on one database
+and one dataset. Each round has a fresh pair of servers (cli.py): two processes of the same code
+and settings differ by several percent in speed for reasons of their own (memory layout, hash
+seeds), more than what is measured here, so no process may serve a side in more than one round."""
 
 import contextlib
 import json
@@ -8,6 +10,7 @@ import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 
@@ -100,9 +103,9 @@ class Scenario:
         ]
 
 
-def orders(rounds: int, sides: Sequence[Side]) -> list[list[Side]]:
+def in_turn(round_index: int, sides: Sequence[Side]) -> list[Side]:
     """Which side goes first alternates from round to round, so neither always runs warmer."""
-    return [list(sides) if index % 2 == 0 else list(reversed(sides)) for index in range(rounds)]
+    return list(sides) if round_index % 2 == 0 else list(reversed(sides))
 
 
 async def settle(connection: asyncpg.Connection) -> None:
@@ -130,69 +133,60 @@ async def timed(
     return run
 
 
-def _template(side: Side, key: str, query: str, variables: dict[str, object]) -> RequestTemplate:
+def _template(side: Side, key: str, query: str, variables: dict[str, Any]) -> RequestTemplate:
     return RequestTemplate.graphql(side.server.host, side.server.port, key, query, variables)
 
 
-async def checks(
-    driver: Driver,
-    connection: asyncpg.Connection,
-    sides: Sequence[Side],
-    tenant: Tenant,
-    dataset: Dataset,
-    rng: random.Random,
-    plan_times: tuple[float, float],
-    rounds: int,
-) -> Scenario:
-    duration, warmup = plan_times
-    batches = [rng.sample(dataset.msisdns, min(CHECK_BATCH, len(dataset.msisdns))) for _ in range(CHECK_BATCHES)]
-    for batch in batches[:3]:  # both servers give the same, right answer before anything is timed
-        expected = {r["token"] for r in await connection.fetch(sql.CHECK, tenant.list_id, CHANNEL, batch)}
-        assert expected == dataset.opted_out.intersection(batch) and expected
-        for side in sides:
-            variables = {"accountId": tenant.account_public_id, "tokens": batch}
-            answer = await http.graphql(side.server.host, side.server.port, tenant.admin_key, CHECK_QUERY, variables)
-            statuses = answer["checkOptOuts"]
-            assert [s["token"] for s in statuses] == batch, f"{side.name}: every token, in order"
-            assert {s["token"] for s in statuses if s["optedOut"]} == expected, side.name
+class Checks:
+    """checkOptOuts of 1,000 tokens from the contacts, the main benchmark's `check`."""
 
-    scenario = Scenario(f"checkOptOuts x{CHECK_BATCH}, {CHECK_CLIENTS} clients", "tokens/s", CHECK_BATCH)
-    plan = Plan(concurrency=CHECK_CLIENTS, duration=duration, warmup=warmup)
-    values = [json.dumps(b) for b in batches]
-    variables = {"accountId": tenant.account_public_id, "tokens": http.VALUE}
-    for order in orders(rounds, sides):
-        for side in order:
-            template = _template(side, tenant.admin_key, CHECK_QUERY, variables)
-            run = await timed(driver, connection, side, template, values, b'{"data":{"checkOptOuts":[', plan)
-            scenario.passes(side).runs.append(run)
-    return scenario
+    def __init__(self, tenant: Tenant, dataset: Dataset, rng: random.Random, plan: Plan) -> None:
+        self.tenant, self.dataset, self.plan = tenant, dataset, plan
+        count = min(CHECK_BATCH, len(dataset.msisdns))
+        self.batches = [rng.sample(dataset.msisdns, count) for _ in range(CHECK_BATCHES)]
+        self.scenario = Scenario(f"checkOptOuts x{CHECK_BATCH}, {CHECK_CLIENTS} clients", "tokens/s", CHECK_BATCH)
+
+    async def verify(self, connection: asyncpg.Connection, sides: Sequence[Side]) -> None:
+        """Both servers give the same, right answer before anything is timed."""
+        tenant = self.tenant
+        for batch in self.batches[:3]:
+            expected = {r["token"] for r in await connection.fetch(sql.CHECK, tenant.list_id, CHANNEL, batch)}
+            assert expected == self.dataset.opted_out.intersection(batch) and expected
+            for side in sides:
+                variables = {"accountId": tenant.account_public_id, "tokens": batch}
+                host, port = side.server.host, side.server.port
+                statuses = (await http.graphql(host, port, tenant.admin_key, CHECK_QUERY, variables))["checkOptOuts"]
+                assert [s["token"] for s in statuses] == batch, f"{side.name}: every token, in order"
+                assert {s["token"] for s in statuses if s["optedOut"]} == expected, side.name
+
+    async def run(self, driver: Driver, connection: asyncpg.Connection, side: Side) -> Run:
+        variables = {"accountId": self.tenant.account_public_id, "tokens": http.VALUE}
+        template = _template(side, self.tenant.admin_key, CHECK_QUERY, variables)
+        values = [json.dumps(b) for b in self.batches]
+        run = await timed(driver, connection, side, template, values, b'{"data":{"checkOptOuts":[', self.plan)
+        self.scenario.passes(side).runs.append(run)
+        return run
 
 
-async def writes(
-    driver: Driver,
-    connection: asyncpg.Connection,
-    sides: Sequence[Side],
-    tenant: Tenant,
-    tokens: list[str],
-    plan_times: tuple[float, float],
-    rounds: int,
-) -> Scenario:
-    """Each pass writes fresh tokens of its own slice; afterwards each slice's written tokens must
-    have exactly one state and one event each."""
-    duration, warmup = plan_times
-    slices = [tokens[i :: 2 * rounds] for i in range(2 * rounds)]
-    scenario = Scenario(f"optOut, {WRITE_CLIENTS} clients", "/s", 1)
-    plan = Plan(concurrency=WRITE_CLIENTS, duration=duration, warmup=warmup, cycle=False)
-    variables = {"input": {"accountId": tenant.account_public_id, "token": http.VALUE, "channels": [CHANNEL]}}
-    passes = (side for order in orders(rounds, sides) for side in order)
-    for side, fresh in zip(passes, slices, strict=True):
+class Writes:
+    """optOut of a fresh token on [SMS], the main benchmark's `writes`. Each pass writes a slice of
+    fresh numbers of its own; after it, each number written must hold one state and one event."""
+
+    def __init__(self, tenant: Tenant, tokens: list[str], passes: int, plan: Plan) -> None:
+        self.tenant, self.plan = tenant, plan
+        self.slices = [tokens[i::passes] for i in range(passes)]
+        self.scenario = Scenario(f"optOut, {WRITE_CLIENTS} clients", "/s", 1)
+
+    async def run(self, driver: Driver, connection: asyncpg.Connection, side: Side) -> Run:
+        fresh = self.slices.pop()
+        tenant = self.tenant
+        variables = {"input": {"accountId": tenant.account_public_id, "token": http.VALUE, "channels": [CHANNEL]}}
         template = _template(side, tenant.admin_key, OPT_OUT_MUTATION, variables)
-        run = await timed(
-            driver, connection, side, template, [json.dumps(t) for t in fresh], b'"action":"OPT_OUT"', plan
-        )
+        values = [json.dumps(t) for t in fresh]
+        run = await timed(driver, connection, side, template, values, b'"action":"OPT_OUT"', self.plan)
         written = run.warmup_count + run.count
         assert written < len(fresh), "ran out of fresh tokens: raise WRITES_PER_SECOND in bench/overhead/cli.py"
         row = await connection.fetchrow(sql.WRITTEN, tenant.list_id, fresh[: written + 100])
         assert (row["states"], row["events"]) == (written, written), (side.name, dict(row), written)
-        scenario.passes(side).runs.append(run)
-    return scenario
+        self.scenario.passes(side).runs.append(run)
+        return run
