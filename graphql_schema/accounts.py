@@ -34,6 +34,9 @@ class Account:
         description="What an opt-out does to this account's contacts with that token."
     )
     send_confirmation: bool = strawberry.field(description="Whether numbers that opt out get a confirmation SMS.")
+    time_zone: str = strawberry.field(
+        description='IANA time zone (default "UTC") in which optOutInsights\' hours, days, weeks and months begin.'
+    )
     model: strawberry.Private[models.Account]
 
     @strawberry.field(description="Its inbound keywords and the texts it replies with.")
@@ -57,6 +60,7 @@ class Account:
             default_country=account.default_country,
             on_opt_out=ContactOptOutEffect(account.on_opt_out),
             send_confirmation=account.send_confirmation,
+            time_zone=account.time_zone,
             model=account,
         )
 
@@ -88,6 +92,7 @@ class AccountMutation:
         name: str,
         opt_out_scope: OptOutScope | None = OptOutScope.ORGANIZATION,
         default_country: str | None = None,
+        time_zone: str | None = "UTC",
     ) -> AccountPayload:
         try:
             actor = info.context.actor
@@ -98,6 +103,7 @@ class AccountMutation:
                     name=name,
                     opt_out_scope=opt_out_scope or OptOutScope.ORGANIZATION,
                     default_country=default_country,
+                    time_zone=time_zone or "UTC",
                 )
             )
         except DomainError as error:
@@ -113,12 +119,16 @@ class AccountMutation:
         default_country: strawberry.Maybe[str | None] = None,
         on_opt_out: ContactOptOutEffect | None = None,
         send_confirmation: bool | None = None,
+        time_zone: str | None = None,
     ) -> AccountPayload:
         try:
             actor = info.context.actor
             account_id = ids.decode("Account", id, field="id")
             changes = AccountChanges(
-                opt_out_scope=opt_out_scope, on_opt_out=on_opt_out, send_confirmation=send_confirmation
+                opt_out_scope=opt_out_scope,
+                on_opt_out=on_opt_out,
+                send_confirmation=send_confirmation,
+                time_zone=time_zone,
             )
             if default_country is not None:
                 changes.default_country = default_country.value

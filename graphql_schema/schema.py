@@ -22,6 +22,7 @@ from graphql_schema.feed import FeedSubscription
 from graphql_schema.groups import GroupMutation, GroupQuery
 from graphql_schema.inbound import InboundMutation, InboundQuery
 from graphql_schema.input_checks import InputChecks
+from graphql_schema.insights import InsightQuery
 from graphql_schema.keywords import KeywordMutation
 from graphql_schema.opt_outs import OptOutMutation, OptOutQuery
 from graphql_schema.organizations import OrganizationQuery
@@ -40,6 +41,7 @@ Query = merge_types(
         OptOutQuery,
         OutboundQuery,
         InboundQuery,
+        InsightQuery,
         WebhookQuery,
         SenderToolsQuery,
         ApiKeyQuery,

@@ -26,6 +26,7 @@ class Account(OrgScoped, table=True):
     default_country: str | None = None
     on_opt_out: str = Field(default=ContactOptOutEffect.KEEP.value)
     send_confirmation: bool = False
+    time_zone: str = "UTC"  # IANA; where optOutInsights' days begin
     list_id: UUID = Field(foreign_key="opt_out_lists.id")
     # NULL: the defaults (app/keywords/defaults.py), so better defaults reach every account that kept them.
     opt_out_keywords: list[str] | None = Field(default=None, sa_column=Column(ARRAY(Text)))
