@@ -233,6 +233,18 @@ def int_node(value: int) -> graphql.ValueNode:
     return graphql.IntValueNode(value=str(value))
 
 
+# Times at the edges of what Python and PostgreSQL hold, without an offset, or not times at all.
+HOSTILE_TIMES = [
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "2026-12-01T00:00:00",
+    "2026-13-45T25:61:00Z",
+    "yesterday",
+    "2026-12-01T00:00:00\x00Z",
+    "",
+]
+
+
 def scalar_strategies(real: Real) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     """Value nodes for ID, String and Int: mostly real values (and shrinking goes to them), so that
     requests get past the first check; then benign and hostile ones."""
@@ -256,6 +268,10 @@ def scalar_strategies(real: Real) -> dict[str, st.SearchStrategy[graphql.ValueNo
             st.integers(0, PAGE_MAX).map(int_node),
             st.integers(0, PAGE_MAX).map(int_node),
             st.sampled_from(HOSTILE_INTS).map(int_node),
+        ),
+        "DateTime": st.one_of(
+            st.datetimes(timezones=st.timezones()).map(lambda moment: string_node(moment.isoformat())),
+            st.sampled_from(HOSTILE_TIMES).map(string_node),
         ),
     }
 

@@ -112,6 +112,7 @@ async def test_grouped_buckets_list_each_channel_source_reason_and_campaign_with
         ({"from": "2026-03-02T00:00:00Z", "to": "2026-03-01T00:00:00Z"}, "to", "INVALID"),
         ({"from": "2026-03-01T00:00:00", "to": "2026-03-02T00:00:00Z"}, "from", "INVALID"),
         ({"from": "2026-01-01T00:00:00Z", "to": "2026-06-01T00:00:00Z", "interval": "HOUR"}, "interval", "INVALID"),
+        ({"from": "0001-01-01T00:00:00+14:00", "to": "2026-01-01T00:00:00Z", "interval": "MONTH"}, "from", "INVALID"),
     ],
 )
 async def test_a_range_it_cannot_answer_is_refused_naming_the_argument(
