@@ -15,6 +15,7 @@ PREFIXES = {
     "InboundMessage": "inb",
     "OutboundMessage": "out",
     "WebhookEndpoint": "whk",
+    "ConsentTopic": "top",
 }
 
 

@@ -15,6 +15,7 @@ from app.settings import Settings, get_settings
 from graphql_schema.accounts import AccountMutation, AccountQuery
 from graphql_schema.api_keys import ApiKeyMutation, ApiKeyQuery
 from graphql_schema.audiences import AudienceQueryType
+from graphql_schema.consent import ConsentMutation, ConsentQuery
 from graphql_schema.contacts import ContactMutation, ContactQuery
 from graphql_schema.direct_delivery import DirectDeliveryExecutionContext
 from graphql_schema.errors import StoplistErrors, log_internal_errors
@@ -42,6 +43,7 @@ Query = merge_types(
         OutboundQuery,
         InboundQuery,
         InsightQuery,
+        ConsentQuery,
         WebhookQuery,
         SenderToolsQuery,
         ApiKeyQuery,
@@ -59,6 +61,7 @@ Mutation = merge_types(
         WebhookMutation,
         SenderToolsMutation,
         ApiKeyMutation,
+        ConsentMutation,
     ),
 )
 Subscription = merge_types("Subscription", (FeedSubscription,))
