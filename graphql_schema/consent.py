@@ -1,4 +1,4 @@
-from typing import Self
+from typing import Annotated, Self
 
 import strawberry
 
@@ -7,6 +7,7 @@ from app.consent.topics import ConsentTopic as TopicRecord
 from app.enums import Channel
 from app.errors import DomainError
 from graphql_schema import ids
+from graphql_schema.bounds import list_argument
 from graphql_schema.context import Info
 from graphql_schema.errors import UserError
 
@@ -58,7 +59,7 @@ class ConsentMutation:
         info: Info,
         account_id: strawberry.ID,
         name: str,
-        channels: list[Channel],
+        channels: Annotated[list[Channel], list_argument("The channels it covers.", max_items=len(Channel))],
         valid_for_days: int | None = None,
     ) -> ConsentTopicPayload:
         try:

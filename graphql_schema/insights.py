@@ -7,6 +7,7 @@ from app.enums import Channel, OptOutSource
 from app.insights import records
 from app.insights.service import MAX_BUCKETS, MAX_ROWS, insight_service
 from graphql_schema import ids
+from graphql_schema.bounds import list_argument
 from graphql_schema.context import Info
 
 InsightInterval = strawberry.enum(
@@ -59,7 +60,10 @@ class InsightQuery:
         from_: Annotated[datetime, strawberry.argument(name="from")],
         to: datetime,
         interval: records.InsightInterval | None = records.InsightInterval.DAY,
-        group_by: list[records.InsightDimension] | None = [],  # noqa: B006 (the contract's default; never changed)
+        group_by: Annotated[
+            list[records.InsightDimension] | None,
+            list_argument("Split each bucket by these.", max_items=len(records.InsightDimension)),
+        ] = [],  # noqa: B006 (the contract's default; never changed)
     ) -> list[InsightBucket]:
         actor = info.context.actor
         decoded = ids.decode("Account", account_id, field="accountId")
