@@ -2,8 +2,9 @@
 can hold personal data), status, duration, GraphQL operation and API key id (never the key).
 The id is the client's X-Request-Id when it is plain and short, else a new one, and is sent back
 in the X-Request-Id header; internal errors are logged with it and return it to the client
-(graphql_schema/errors.py, app/http/errors.py). A WebSocket connection gets its line when it
-ends. This replaces uvicorn's access log."""
+(graphql_schema/errors.py, app/http/errors.py). The line is written as the answer's last bytes
+go out, so a client holding its answer finds it logged; a WebSocket connection gets its line when
+it ends. This replaces uvicorn's access log."""
 
 import logging
 import time
@@ -33,12 +34,27 @@ class RequestLog:
         token = current.set(facts)
         started = time.perf_counter()
         status = 0  # no answer began: the client went away, or the server failed before one
+        finished = False
+
+        def finish() -> None:
+            nonlocal finished
+            if finished:
+                return
+            finished = True
+            seconds = time.perf_counter() - started
+            if scope["type"] == "http":
+                operation = facts.root_field or _route(scope.get("path", ""))
+                metrics.request_served(operation, _outcome(status, facts.outcome), seconds)
+            if logger.isEnabledFor(logging.INFO):  # else (STOPLIST_LOG_LEVEL=WARNING) not even made
+                _log_line(scope, status, facts, seconds * 1000)
 
         async def sending(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), (b"x-request-id", facts.id.encode())]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                finish()  # before the last bytes go: a client that has its answer finds its line logged
             elif message["type"] == "websocket.accept":
                 status = 101
             elif message["type"] == "websocket.close" and status == 101:
@@ -55,12 +71,7 @@ class RequestLog:
                 await sending({"type": "http.response.body", "body": body})
         finally:
             current.reset(token)
-            seconds = time.perf_counter() - started
-            if scope["type"] == "http":
-                operation = facts.root_field or _route(scope.get("path", ""))
-                metrics.request_served(operation, _outcome(status, facts.outcome), seconds)
-            if logger.isEnabledFor(logging.INFO):  # else (STOPLIST_LOG_LEVEL=WARNING) not even made
-                _log_line(scope, status, facts, seconds * 1000)
+            finish()  # an answer cut short, a WebSocket's end, or a failure before any answer
 
 
 def _log_line(scope: Scope, status: int, facts: RequestFacts, milliseconds: float) -> None:
