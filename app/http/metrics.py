@@ -54,9 +54,11 @@ async def metrics_route(request: Request) -> Response:
             return error_response(
                 401, "UNAUTHENTICATED", "GET /metrics needs Authorization: Bearer <STOPLIST_METRICS_TOKEN>."
             )
-    metrics.sample_pool(request.state.units.engine)
     async with request.state.units.read() as unit:
         rows = [tuple(row) for row in await unit.connection.fetch(_OUTBOXES)]
+    # After the query: the pool holds at least the connection it used, so this process's figure is
+    # never that of a pool not yet filled (other processes' are as they last sampled them).
+    metrics.sample_pool(request.state.units.engine)
     outboxes = CollectorRegistry()
     outboxes.register(_Outboxes(rows))
     if metrics.MULTIPROCESS:

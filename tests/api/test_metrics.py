@@ -95,7 +95,8 @@ async def test_counts_from_both_processes_are_summed_in_every_scrape(tenant: Ten
         assert value(samples, "stoplist_requests_total", operation="optOut", outcome="client_error") == 1
         assert value(samples, "stoplist_feed_subscribers") == 1
         assert value(samples, "stoplist_outbox_depth", outbox="webhook") >= 0
-        assert value(samples, "stoplist_db_pool_connections", state="idle") >= 1
+        pool = [value(samples, "stoplist_db_pool_connections", state=state) for state in ("idle", "in_use")]
+        assert sum(pool) >= 1  # idle, or held at that instant by another task (the feed's poll)
 
 
 async def test_one_process_serves_its_own_metrics_without_a_token_when_none_is_set(
