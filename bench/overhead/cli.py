@@ -104,7 +104,7 @@ def _pair(env: dict[str, str | None], workers: int, index: int) -> Iterator[list
             name: stack.enter_context(
                 running_server({**env, **settings[name]}, workers=workers, log=LOGS / f"overhead-{name}-{index}.log")
             )
-            for name in ([*settings] if index % 2 == 0 else [*reversed(settings)])
+            for name in in_turn(index, list(settings))
         }
         yield [Side("observed", started["observed"]), Side("unobserved", started["unobserved"])]
 
@@ -149,25 +149,25 @@ async def run(args: argparse.Namespace, command: str) -> int:
             try:
                 say(f"Loading {args.contacts:,} contacts ...")
                 await data.load(connection, tenant, dataset, args.seed)
-                checks = writes = None
+                measurements: list[Checks | Writes] = []
                 if "check" in parts:
                     plan = Plan(concurrency=CHECK_CLIENTS, duration=args.duration, warmup=args.warmup)
-                    checks = Checks(tenant, dataset, random.Random(args.seed + 2), plan)
+                    measurements.append(Checks(tenant, dataset, random.Random(args.seed + 2), plan))
                 if "writes" in parts:
                     plan = Plan(concurrency=WRITE_CLIENTS, duration=args.duration, warmup=args.warmup, cycle=False)
-                    writes = Writes(tenant, dataset.spare_msisdns, passes, plan)
+                    measurements.append(Writes(tenant, dataset.spare_msisdns, passes, plan))
                 for index in range(args.rounds):
                     with _pair(env, args.workers, index) as sides:
                         say(f"Round {index + 1} of {args.rounds}: fresh servers, {args.workers} process(es) each")
                         served = 0
-                        for measurement in (checks, writes):
+                        for measurement in measurements:
                             if isinstance(measurement, Checks):
                                 await measurement.verify(connection, sides)
-                            for side in in_turn(index, sides) if measurement is not None else []:
-                                run = await measurement.run(driver, connection, side)  # type: ignore[union-attr]
+                            for side in in_turn(index, sides):
+                                run = await measurement.run(driver, connection, side)
                                 served += (run.count + run.warmup_count) if side.name == "observed" else 0
                         await _check_switches(sides[0].server, sides[1].server, served)
-                measured = [m.scenario for m in (checks, writes) if m is not None]
+                measured = [measurement.scenario for measurement in measurements]
             finally:
                 await connection.close()
     finally:

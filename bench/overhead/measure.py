@@ -10,7 +10,7 @@ import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
@@ -22,6 +22,7 @@ from bench.load import Driver, Plan, Run
 from bench.scenarios import CHECK_BATCH, CHECK_BATCHES, CHECK_CLIENTS, CHECK_QUERY, OPT_OUT_MUTATION, WRITE_CLIENTS
 from tests.support.server import Server
 
+T = TypeVar("T")
 TARGET = 1.05  # the unobserved server's throughput over the observed one's: under 5% cost
 
 
@@ -103,8 +104,9 @@ class Scenario:
         ]
 
 
-def in_turn(round_index: int, sides: Sequence[Side]) -> list[Side]:
-    """Which side goes first alternates from round to round, so neither always runs warmer."""
+def in_turn(round_index: int, sides: Sequence[T]) -> list[T]:
+    """Which side goes first (starts, runs) alternates from round to round, so neither always
+    runs warmer."""
     return list(sides) if round_index % 2 == 0 else list(reversed(sides))
 
 
